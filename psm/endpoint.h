@@ -1,0 +1,33 @@
+// struct psm2_ep: one endpoint, its devices (in PSM2_DEVICES order), its
+// engine and its connected peers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "hal/device.h"
+#include "mq/engine.h"
+#include "psm2.h"
+
+struct psm2_ep {
+    static constexpr uint32_t kMagic = 0x50534d45;  // "PSME"
+    uint32_t magic = kMagic;
+    uint32_t index = 0;                  // endpoint number in this process
+    psm2_epid_t epid = 0;
+    psm2_uuid_t uuid{};
+    psm2_ep_open_opts opts{};
+    psm2_ep_errhandler_t errhandler = nullptr;  // nullptr = use the global handler
+    std::vector<std::unique_ptr<psm::hal::Device>> devices;   // PSM2_DEVICES order
+    psm::mq::Engine* engine = nullptr;
+    std::unordered_map<psm2_epid_t, std::unique_ptr<psm2_epaddr>> peers;
+    bool mq_initialized = false;
+};
+
+namespace psm {
+
+// Live endpoints of this process (for validation of user pointers).
+bool is_live_endpoint(psm2_ep_t ep);
+
+}  // namespace psm

@@ -1,0 +1,93 @@
+#include "psm/error.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include "hal/log.h"
+#include "psm/api_lock.h"
+#include "psm/endpoint.h"
+#include "psm/library.h"
+
+struct psm2_error_token {
+    psm2_ep_t ep;
+    psm2_error_t error;
+    const char* message;
+};
+
+namespace psm {
+namespace {
+
+// The library's own handler (PSM2_ERRHANDLER_DEFAULT). Unlike the original,
+// it never ends the process: an HPC user prefers the code returned to the MPI
+// layer, which knows how to abort a job cleanly.
+psm2_error_t default_handler(psm2_ep_t, psm2_error_t err, const char* msg, psm2_error_token_t) {
+    // Codes that are part of normal operation are not worth a line.
+    if (err == PSM2_OK || err == PSM2_OK_NO_PROGRESS || err == PSM2_MQ_NO_COMPLETIONS ||
+        err == PSM2_EP_NO_RESOURCES || err == PSM2_MQ_TRUNCATION)
+        return err;
+    if (psm::log::enabled(psm::log::kErrors)) psm::log::trace(psm::log::kErrors, "%s", msg);
+    return err;
+}
+
+psm2_ep_errhandler_t handler_for(psm2_ep_t ep) {
+    if (ep && is_live_endpoint(ep) && ep->errhandler) return ep->errhandler;
+    return library().global_errhandler;
+}
+
+}  // namespace
+
+Library& library() {
+    static Library lib;
+    return lib;
+}
+
+bool library_initialized() { return library().init_refcount > 0; }
+
+psm2_error_t check_initialized(const char* caller) {
+    if (library_initialized()) return PSM2_OK;
+    if (library().ever_finalized)
+        return raise(nullptr, PSM2_IS_FINALIZED, "%s: PSM2 was finalized", caller);
+    return raise(nullptr, PSM2_INIT_NOT_INIT, "%s: called before psm2_init", caller);
+}
+
+psm2_error_t raise(psm2_ep_t ep, psm2_error_t err, const char* fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n < 0) std::strcpy(msg, psm2_error_get_string(err));
+    char full[640];
+    snprintf(full, sizeof full, "%s (err=%d: %s)", msg, static_cast<int>(err),
+             psm2_error_get_string(err));
+
+    psm2_ep_errhandler_t h = handler_for(ep);
+    if (h == PSM2_ERRHANDLER_NO_HANDLER) return err;
+    psm2_error_token token{ep, err, full};
+    if (h == PSM2_ERRHANDLER_DEFAULT) return default_handler(ep, err, full, &token);
+    return h(ep, err, full, &token);
+}
+
+}  // namespace psm
+
+using psm::ApiGuard;
+
+extern "C" psm2_error_t psm2_error_register_handler(psm2_ep_t ep,
+                                                    const psm2_ep_errhandler_t errhandler) {
+    ApiGuard g;
+    if (ep == nullptr) {
+        psm::library().global_errhandler = errhandler;
+        return PSM2_OK;
+    }
+    if (!psm::is_live_endpoint(ep))
+        return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_error_register_handler: unknown endpoint %p",
+                          static_cast<void*>(ep));
+    ep->errhandler = errhandler;
+    return PSM2_OK;
+}
+
+extern "C" psm2_error_t psm2_error_defer(psm2_error_token_t token) {
+    if (token == nullptr) return PSM2_PARAM_ERR;
+    return psm::default_handler(token->ep, token->error, token->message, token);
+}
