@@ -80,6 +80,8 @@ struct Limits {
     uint32_t am_max_nargs = 8;
     uint32_t am_max_request_short = 0; // bytes
     uint32_t am_max_reply_short = 0;
+    uint32_t mtu = 0;                  // bytes per packet on the wire (0 = not packetised)
+    uint32_t link_speed_mbps = 0;      // reported by psm2_info_query (0 = memory speed)
 };
 
 // One backend instance, owned by one endpoint.
