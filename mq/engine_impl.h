@@ -1,0 +1,160 @@
+// The engine of one endpoint. psm/ reaches it through the free functions of
+// mq/engine.h and, for the MQ and AM entry points (psm/mq_api.cpp,
+// psm/am_api.cpp), through this class. Everything here runs under the API
+// lock; devices call the hal::Sink side from inside progress() or from inside
+// a Device call the engine made (a loopback device may complete synchronously,
+// so the engine finishes its own bookkeeping before every device call).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "hal/device.h"
+#include "mq/am_table.h"
+#include "mq/match_queues.h"
+#include "mq/peer.h"
+#include "mq/request_pool.h"
+#include "mq/sysbuf_pool.h"
+#include "psm2_mq.h"
+
+namespace psm::mq {
+
+// Per-peer engine state (psm2_epaddr::mq_state).
+struct PeerState {
+    ReqList backlog;             // sends the device had no room for, in send order
+    ReqList inflight;            // rendezvous sends and pulls the device still owes us
+    uint32_t rndv_threshold = 0; // the device's Limits::rndv_threshold, cached
+    bool shm_like = false;       // counted in the shm statistics
+    bool in_backlog_list = false;
+};
+
+// Which MQ threshold option steers a device.
+enum class DeviceClass : uint8_t { IntraNode, Fabric };
+DeviceClass device_class(const hal::Device& d);
+
+class Engine final : public hal::Sink {
+public:
+    static constexpr uint32_t kMagic = 0x4d51454e;  // "MQEN"
+
+    explicit Engine(psm2_ep_t ep);
+    ~Engine() override;
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    bool valid() const { return magic_ == kMagic; }
+    psm2_ep_t ep() const { return ep_; }
+
+    // ---- wiring (mq/engine.h) ----
+    void attach(hal::Device* d);
+    void add_peer(psm2_epaddr* p);
+    void remove_peer(psm2_epaddr* p);
+    int progress();
+
+    // ---- requests ----
+    // The engine owning a user-supplied request handle if it is a live
+    // request, nullptr for foreign, freed or garbage pointers.
+    static Engine* owner_of_live(psm2_mq_req_t r);
+    static bool is_done(const psm2_mq_req* r) {
+        return r->state == ReqState::Complete || r->state == ReqState::Dequeued;
+    }
+    // Hands a finished request back to the pool (off the completion queue).
+    void retire(psm2_mq_req* r);
+    psm2_mq_req* completion_head() const { return completed_.head; }
+    psm2_mq_req* dequeue_completion();
+
+    // ---- receive side ----
+    psm2_error_t irecv(psm2_epaddr_t src, const Tag96& tag, const Tag96& sel, void* buf, uint32_t len,
+                       void* ctx, psm2_mq_req** out);
+    // Oldest unexpected message matching, left in place (iprobe), or nullptr.
+    psm2_mq_req* probe(psm2_epaddr_t src, const Tag96& tag, const Tag96& sel) {
+        return unexpected_.find(src, tag, sel);
+    }
+    // Same, but the message leaves the queue and becomes a Probed request.
+    psm2_mq_req* mprobe(psm2_epaddr_t src, const Tag96& tag, const Tag96& sel);
+    psm2_error_t imrecv(psm2_mq_req* probed, void* buf, uint32_t len, void* ctx);
+    // Only a posted, unmatched receive can be cancelled; it then completes.
+    bool cancel(psm2_mq_req* r);
+
+    // ---- send side ----
+    psm2_error_t isend(psm2_epaddr* dest, uint32_t flags, const Tag96& tag, const void* buf, uint32_t len,
+                       void* ctx, psm2_mq_req** out, bool internal = false);
+    // Blocking send: PSM2_OK with *wait_on == nullptr when the message left
+    // at once (no request used), else *wait_on is an internal request the
+    // caller waits for and then retires.
+    psm2_error_t send_blocking(psm2_epaddr* dest, uint32_t flags, const Tag96& tag, const void* buf,
+                               uint32_t len, psm2_mq_req** wait_on);
+    // Can this endpoint send to dest at all (dest connected here, not lost)?
+    psm2_error_t check_destination(const psm2_epaddr* dest) const;
+
+    // ---- options and statistics ----
+    uint32_t rndv_threshold(DeviceClass c) const {
+        return c == DeviceClass::IntraNode ? rndv_intra_ : rndv_fabric_;
+    }
+    void set_rndv_threshold(DeviceClass c, uint32_t bytes);
+    uint32_t sysbuf_mbytes() const { return sysbuf_mbytes_; }
+    void set_sysbuf_mbytes(uint32_t v) { sysbuf_mbytes_ = v; }
+    psm2_mq_stats stats() const;
+    size_t posted_count() const { return posted_.size(); }
+    size_t unexpected_count() const { return unexpected_.size(); }
+
+    // ---- active messages ----
+    AmTable& am() { return am_; }
+    psm2_am_parameters am_parameters() const;
+    psm2_error_t am_request(psm2_epaddr* dest, psm2_handler_t handler, const psm2_amarg_t* args, int nargs,
+                            const void* src, size_t len, int flags, psm2_am_completion_fn_t fn, void* ctxt);
+    psm2_error_t am_reply(AmToken* token, psm2_handler_t handler, const psm2_amarg_t* args, int nargs,
+                          const void* src, size_t len, int flags, psm2_am_completion_fn_t fn, void* ctxt);
+
+    // ---- hal::Sink ----
+    void on_eager(hal::Conn& from, const Tag96& tag, const void* payload, uint32_t len) override;
+    void on_rts(hal::Conn& from, const Tag96& tag, uint32_t len, const hal::RndvToken& token) override;
+    void on_pull_done(uint64_t recv_cookie, psm2_error_t err) override;
+    void on_send_done(uint64_t send_cookie, psm2_error_t err) override;
+    void on_am(hal::Conn& from, const hal::AmPacket& pkt) override;
+    void on_am_done(uint64_t completion) override;
+    void on_peer_lost(hal::Conn& peer, psm2_error_t err) override;
+
+private:
+    psm2_mq_req* new_request(ReqKind kind) {
+        psm2_mq_req* r = pool_.alloc();
+        if (r) r->kind = kind;
+        return r;
+    }
+    void complete(psm2_mq_req* r, psm2_error_t err);
+    void deliver_eager(psm2_mq_req* r, psm2_epaddr* src, const Tag96& tag, const void* payload, uint32_t len);
+    void deliver_unexpected(psm2_mq_req* m, void* buf, uint32_t len, void* ctx);
+    void start_pull(psm2_mq_req* r);
+    psm2_error_t start_send(psm2_mq_req* r);
+    void queue_send(psm2_mq_req* r);
+    int retry_backlog();
+    int retry_pulls();
+    void fail_peer(psm2_epaddr* p, psm2_error_t err);
+    psm2_error_t send_am_blocking(psm2_epaddr* dest, const hal::AmPacket& pkt);
+
+    static uint64_t cookie_of(const psm2_mq_req* r) {
+        return reinterpret_cast<uintptr_t>(r) | (uint64_t(r->generation & 0xffff) << 48);
+    }
+    psm2_mq_req* from_cookie(uint64_t cookie, ReqState expected) const;
+
+    uint32_t magic_ = kMagic;
+    psm2_ep_t ep_;
+    std::vector<hal::Device*> devices_;
+    std::vector<psm2_epaddr*> peers_;
+    std::vector<psm2_epaddr*> backlog_peers_;   // peers whose PeerState::backlog is non-empty
+    RequestPool pool_;
+    SysbufPool sysbufs_;
+    PostedQueue posted_;
+    UnexpectedQueue unexpected_;
+    ReqList completed_;                         // completion order, for ipeek/dequeue
+    ReqList pending_pulls_;                     // matched rendezvous receives waiting for device room
+    AmTable am_;
+    psm2_mq_stats stats_{};
+    uint32_t rndv_intra_;
+    uint32_t rndv_fabric_;
+    bool rndv_intra_set_ = false;
+    bool rndv_fabric_set_ = false;
+    uint32_t sysbuf_mbytes_ = 0;
+    int progress_depth_ = 0;
+};
+
+}  // namespace psm::mq

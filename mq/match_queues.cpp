@@ -1,0 +1,113 @@
+#include "mq/match_queues.h"
+
+namespace psm::mq {
+
+namespace {
+
+// A selector of all zeros matches everything; hashing it would put every
+// entry into one bucket, so such receives stay in the plain list.
+bool worth_indexing(const Tag96& mask) { return !tag_is_zero(mask); }
+
+}  // namespace
+
+// ---- posted receives -------------------------------------------------------
+
+int PostedQueue::class_for(const Tag96& mask) {
+    if (!worth_indexing(mask)) return -1;
+    for (int c = 0; c < nclasses_; ++c)
+        if (tag_equal(classes_[c].mask(), mask)) return c;
+    if (nclasses_ < kMaskClasses) {
+        classes_[nclasses_].init(mask, class_slot(nclasses_));
+        return nclasses_++;
+    }
+    // All classes taken: recycle one that is empty right now.
+    for (int c = 0; c < nclasses_; ++c) {
+        if (classes_[c].count() == 0) {
+            classes_[c].init(mask, class_slot(c));
+            return c;
+        }
+    }
+    return -1;
+}
+
+void PostedQueue::post(psm2_mq_req* r) {
+    r->seq = next_seq_++;
+    int c = class_for(req_tagsel(r));
+    r->mask_class = static_cast<int8_t>(c);
+    if (c >= 0) classes_[c].insert(r);
+    else wildcard_.push_back(r, kMainSlot);
+    ++size_;
+}
+
+void PostedQueue::remove(psm2_mq_req* r) {
+    if (r->mask_class >= 0) classes_[r->mask_class].remove(r);
+    else wildcard_.unlink(r, kMainSlot);
+    --size_;
+}
+
+psm2_mq_req* PostedQueue::take_match(psm2_epaddr_t src, const Tag96& tag) {
+    if (size_ == 0) return nullptr;
+    psm2_mq_req* best = nullptr;
+    for (int c = 0; c < nclasses_; ++c) {
+        TagIndex& idx = classes_[c];
+        if (idx.count() == 0) continue;
+        const int slot = idx.slot();
+        for (psm2_mq_req* r = idx.bucket(tag).head; r; r = ReqList::next(r, slot)) {
+            if (tag_matches(tag, req_tag(r), idx.mask()) && source_matches(r, src)) {
+                if (!best || r->seq < best->seq) best = r;
+                break;   // the chain is in post order: later entries are younger
+            }
+        }
+    }
+    for (psm2_mq_req* r = wildcard_.head; r; r = ReqList::next(r, kMainSlot)) {
+        if (best && r->seq > best->seq) break;
+        if (tag_matches(tag, req_tag(r), req_tagsel(r)) && source_matches(r, src)) {
+            best = r;
+            break;
+        }
+    }
+    if (best) remove(best);
+    return best;
+}
+
+// ---- unexpected messages ---------------------------------------------------
+
+int UnexpectedQueue::class_for(const Tag96& mask) {
+    if (!worth_indexing(mask)) return -1;
+    for (int c = 0; c < nclasses_; ++c)
+        if (tag_equal(classes_[c].mask(), mask)) return c;
+    if (nclasses_ == kMaskClasses) return -1;
+    // A new selector: index the messages already waiting, in arrival order.
+    TagIndex& idx = classes_[nclasses_];
+    idx.init(mask, class_slot(nclasses_));
+    for (psm2_mq_req* m = arrival_.head; m; m = ReqList::next(m, kMainSlot)) idx.insert(m);
+    return nclasses_++;
+}
+
+void UnexpectedQueue::add(psm2_mq_req* m) {
+    m->seq = next_seq_++;
+    arrival_.push_back(m, kMainSlot);
+    for (int c = 0; c < nclasses_; ++c) classes_[c].insert(m);
+}
+
+void UnexpectedQueue::remove(psm2_mq_req* m) {
+    arrival_.unlink(m, kMainSlot);
+    for (int c = 0; c < nclasses_; ++c) classes_[c].remove(m);
+}
+
+psm2_mq_req* UnexpectedQueue::find(psm2_epaddr_t src, const Tag96& rtag, const Tag96& mask) {
+    if (arrival_.empty()) return nullptr;
+    int c = class_for(mask);
+    if (c >= 0) {
+        TagIndex& idx = classes_[c];
+        const int slot = idx.slot();
+        for (psm2_mq_req* m = idx.bucket(rtag).head; m; m = ReqList::next(m, slot))
+            if (tag_matches(req_tag(m), rtag, mask) && (src == nullptr || m->user.peer == src)) return m;
+        return nullptr;
+    }
+    for (psm2_mq_req* m = arrival_.head; m; m = ReqList::next(m, kMainSlot))
+        if (tag_matches(req_tag(m), rtag, mask) && (src == nullptr || m->user.peer == src)) return m;
+    return nullptr;
+}
+
+}  // namespace psm::mq

@@ -1,0 +1,63 @@
+// Requests come from per-engine chunks (never one malloc per message): a LIFO
+// free list over chunks that double in size. Chunks stay mapped until the
+// engine is destroyed, so a freed request keeps its magic and state and a
+// stale or double-freed handle is recognised instead of being undefined
+// behaviour. A process-wide registry of chunk ranges lets the C API reject a
+// pointer that never came from any pool before reading through it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "mq/req_list.h"
+
+namespace psm::mq {
+
+class RequestPool {
+public:
+    explicit RequestPool(Engine* owner) : owner_(owner) {}
+    ~RequestPool();
+    RequestPool(const RequestPool&) = delete;
+    RequestPool& operator=(const RequestPool&) = delete;
+
+    // A zeroed request in state Free with a new generation; the caller sets
+    // kind and state. nullptr only when memory is exhausted.
+    psm2_mq_req* alloc() {
+        if (free_.empty() && !add_chunk()) return nullptr;
+        psm2_mq_req* r = free_.pop_front(kMainSlot);
+        const uint32_t gen = r->generation + 1;
+        *r = psm2_mq_req{};
+        r->generation = gen;
+        r->engine = owner_;
+        ++live_;
+        return r;
+    }
+
+    void release(psm2_mq_req* r) {
+        r->state = ReqState::Free;
+        free_.push_back(r, kMainSlot);
+        --live_;
+    }
+
+    size_t live() const { return live_; }
+
+    // Which pool a pointer belongs to: the engine owning it, or nullptr when
+    // p is not the address of a request slot of any live pool.
+    static Engine* owner_of(const void* p);
+
+private:
+    bool add_chunk();
+
+    struct Chunk {
+        std::unique_ptr<psm2_mq_req[]> slots;
+        size_t count;
+    };
+    Engine* owner_;
+    std::vector<Chunk> chunks_;
+    ReqList free_;
+    size_t live_ = 0;
+};
+
+}  // namespace psm::mq
