@@ -1,0 +1,219 @@
+#include "hal/sim/fabric.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+#include "hal/env.h"
+#include "hal/log.h"
+
+namespace psm::hal::sim {
+
+namespace {
+
+constexpr uint32_t kMagic = 0x5053494d;   // "PSIM"
+constexpr uint32_t kLayoutVersion = 1;
+
+bool pid_alive(int32_t pid) {
+    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+}  // namespace
+
+struct Fabric::Shared {
+    std::atomic<uint32_t> ready;          // kMagic once the creator filled it in
+    uint32_t layout_version;
+    uint32_t gen;
+    uint32_t units;
+    struct Owner {
+        std::atomic<int32_t> pid;
+        std::atomic<uint32_t> incarnation;
+    } owners[kMaxUnits][kContextsPerUnit];
+};
+
+std::string directory_name(const std::string& fabric) {
+    return "/psm2_sim." + std::to_string(getuid()) + "." + fabric;
+}
+
+bool config_from_env(FabricConfig* out) {
+    std::string name = env::get_str("PSM2_SIM");
+    if (name.empty()) return false;
+    for (char c : name) {
+        if (c == '/' || c == '\0') {
+            log::warn("PSM2_SIM=\"%s\": a fabric name cannot contain '/'", name.c_str());
+            return false;
+        }
+    }
+    FabricConfig cfg;
+    cfg.name = name;
+    std::string gen = env::get_str("PSM2_SIM_GEN");
+    if (!hfi::parse_generation(gen.c_str(), &cfg.gen)) {
+        log::warn("PSM2_SIM_GEN=\"%s\" is neither gen1 nor gen2; simulated fabric off", gen.c_str());
+        return false;
+    }
+    int64_t units = env::get_int("PSM2_SIM_UNITS");
+    if (units < 1 || units > kMaxUnits) {
+        log::warn("PSM2_SIM_UNITS=%lld out of range 1..%u; using 1", static_cast<long long>(units),
+                  kMaxUnits);
+        units = 1;
+    }
+    cfg.units = static_cast<uint32_t>(units);
+    int64_t lid = env::get_int("PSM2_SIM_LID");
+    if (lid > 0 && lid + units <= hfi::generation_info(cfg.gen).max_lid) cfg.lid_base = uint32_t(lid);
+    *out = cfg;
+    return true;
+}
+
+psm2_error_t Fabric::open(const FabricConfig& cfg, Fabric** out) {
+    std::string name = directory_name(cfg.name);
+    bool created = false;
+    int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd >= 0) {
+        created = true;
+        if (ftruncate(fd, sizeof(Shared)) != 0) {
+            close(fd);
+            shm_unlink(name.c_str());
+            return PSM2_NO_MEMORY;
+        }
+    } else if (errno == EEXIST) {
+        fd = shm_open(name.c_str(), O_RDWR, 0600);
+    }
+    if (fd < 0) {
+        log::warn("simulated fabric %s: shm_open: %s", cfg.name.c_str(), strerror(errno));
+        return PSM2_EP_DEVICE_FAILURE;
+    }
+    // The creator may not have sized it yet: wait (briefly) for the size.
+    struct stat st{};
+    for (int i = 0; i < 100000; ++i) {
+        if (fstat(fd, &st) == 0 && size_t(st.st_size) >= sizeof(Shared)) break;
+        sched_yield();
+    }
+    if (size_t(st.st_size) < sizeof(Shared)) {
+        close(fd);
+        return PSM2_EP_DEVICE_FAILURE;
+    }
+    void* p = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return PSM2_NO_MEMORY;
+    auto* sh = static_cast<Shared*>(p);
+    if (created) {
+        sh->layout_version = kLayoutVersion;
+        sh->gen = static_cast<uint32_t>(cfg.gen);
+        sh->units = cfg.units;
+        sh->ready.store(kMagic, std::memory_order_release);
+    } else {
+        for (int i = 0; i < 1000000 && sh->ready.load(std::memory_order_acquire) != kMagic; ++i)
+            sched_yield();
+    }
+    if (sh->ready.load(std::memory_order_acquire) != kMagic || sh->layout_version != kLayoutVersion) {
+        munmap(p, sizeof(Shared));
+        log::warn("simulated fabric %s: directory %s is not usable", cfg.name.c_str(), name.c_str());
+        return PSM2_EP_DEVICE_FAILURE;
+    }
+    if (sh->gen != static_cast<uint32_t>(cfg.gen)) {
+        log::warn("simulated fabric %s runs %s, this process asked for %s: mixed jobs are refused",
+                  cfg.name.c_str(), hfi::generation_info(hfi::Generation(sh->gen)).name,
+                  hfi::generation_info(cfg.gen).name);
+        munmap(p, sizeof(Shared));
+        return PSM2_EP_DEVICE_FAILURE;
+    }
+    auto* f = new (std::nothrow) Fabric();
+    if (!f) {
+        munmap(p, sizeof(Shared));
+        return PSM2_NO_MEMORY;
+    }
+    f->cfg_ = cfg;
+    f->cfg_.units = sh->units;   // the creator's unit count wins
+    f->shared_ = sh;
+    f->seg_name_ = name;
+    *out = f;
+    return PSM2_OK;
+}
+
+Fabric::~Fabric() {
+    if (!shared_) return;
+    // Last one out removes the directory, so an idle fabric leaves nothing.
+    bool any = false;
+    for (uint32_t u = 0; u < kMaxUnits && !any; ++u)
+        for (uint32_t c = 0; c < kContextsPerUnit && !any; ++c)
+            any = pid_alive(shared_->owners[u][c].pid.load(std::memory_order_acquire));
+    munmap(shared_, sizeof(Shared));
+    if (!any) shm_unlink(seg_name_.c_str());
+}
+
+std::string Fabric::context_segment_name(uint32_t unit, uint32_t ctxt) const {
+    return seg_name_ + ".u" + std::to_string(unit) + "c" + std::to_string(ctxt);
+}
+
+psm2_error_t Fabric::claim(int unit, uint32_t* unit_out, uint32_t* ctxt_out, uint32_t* inc) {
+    int32_t me = getpid();
+    uint32_t first = unit < 0 ? 0 : uint32_t(unit);
+    uint32_t last = unit < 0 ? cfg_.units : first + 1;
+    if (first >= cfg_.units) return PSM2_EP_NO_DEVICE;
+    // Spread processes over the units when any unit will do.
+    uint32_t start = unit < 0 ? uint32_t(me) % cfg_.units : 0;
+    for (uint32_t i = first; i < last; ++i) {
+        uint32_t u = unit < 0 ? (start + i) % cfg_.units : i;
+        // Context 0 stays unused, as on the real chip (the kernel's).
+        for (uint32_t c = 1; c < kContextsPerUnit; ++c) {
+            auto& o = shared_->owners[u][c];
+            int32_t pid = o.pid.load(std::memory_order_acquire);
+            if (pid != 0 && pid_alive(pid)) continue;
+            if (!o.pid.compare_exchange_strong(pid, me, std::memory_order_acq_rel)) continue;
+            if (pid != 0) shm_unlink(context_segment_name(u, c).c_str());   // stale
+            *inc = o.incarnation.fetch_add(1, std::memory_order_acq_rel) + 1;
+            *unit_out = u;
+            *ctxt_out = c;
+            return PSM2_OK;
+        }
+    }
+    return PSM2_EP_NO_PORTS_AVAIL;
+}
+
+void Fabric::release(uint32_t unit, uint32_t ctxt) {
+    if (unit >= kMaxUnits || ctxt >= kContextsPerUnit) return;
+    shm_unlink(context_segment_name(unit, ctxt).c_str());
+    int32_t me = getpid();
+    shared_->owners[unit][ctxt].pid.compare_exchange_strong(me, 0, std::memory_order_acq_rel);
+}
+
+int32_t Fabric::owner(uint32_t unit, uint32_t ctxt) const {
+    if (unit >= cfg_.units || ctxt >= kContextsPerUnit) return 0;
+    int32_t pid = shared_->owners[unit][ctxt].pid.load(std::memory_order_acquire);
+    return pid_alive(pid) ? pid : 0;
+}
+
+uint32_t Fabric::incarnation(uint32_t unit, uint32_t ctxt) const {
+    if (unit >= cfg_.units || ctxt >= kContextsPerUnit) return 0;
+    return shared_->owners[unit][ctxt].incarnation.load(std::memory_order_acquire);
+}
+
+uint32_t Fabric::free_contexts(uint32_t unit) const {
+    if (unit >= cfg_.units) return 0;
+    uint32_t n = 0;
+    for (uint32_t c = 1; c < kContextsPerUnit; ++c)
+        n += owner(unit, c) == 0;
+    return n;
+}
+
+int Fabric::unit_of(uint32_t lid) const {
+    if (lid < cfg_.lid_base || lid >= cfg_.lid_base + cfg_.units) return -1;
+    return int(lid - cfg_.lid_base);
+}
+
+void Fabric::remove(const std::string& name) {
+    std::string dir = directory_name(name);
+    for (uint32_t u = 0; u < kMaxUnits; ++u)
+        for (uint32_t c = 0; c < kContextsPerUnit; ++c)
+            shm_unlink((dir + ".u" + std::to_string(u) + "c" + std::to_string(c)).c_str());
+    shm_unlink(dir.c_str());
+}
+
+}  // namespace psm::hal::sim
