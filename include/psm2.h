@@ -101,8 +101,10 @@ enum psm2_path_res {
 typedef enum psm2_path_res psm2_path_res_t;
 
 /* Initialise the library. In: the API version the caller was built for;
-   out: the version the library implements. Call once per process before
-   anything else. Errors: PSM2_INIT_BAD_API_VERSION, PSM2_PARAM_ERR. */
+   out: the version the library implements. Must precede every other call
+   except psm2_error_register_handler(NULL, ...); calls are counted, each is
+   paired with one psm2_finalize (PSM2_LIB_REFCOUNT_CAP).
+   Errors: PSM2_INIT_BAD_API_VERSION, PSM2_PARAM_ERR. */
 psm2_error_t psm2_init(int *api_verno_major, int *api_verno_minor);
 
 /* Capability bits for psm2_get_capability_mask(). */
@@ -112,8 +114,8 @@ psm2_error_t psm2_init(int *api_verno_major, int *api_verno_minor);
 /* Return the subset of req_cap_mask that this library supports. */
 uint64_t psm2_get_capability_mask(uint64_t req_cap_mask);
 
-/* Tear the library down; every endpoint should be closed first.
-   Errors: PSM2_INIT_NOT_INIT. */
+/* Undo one psm2_init; the last one closes endpoints still open and
+   releases the library. Errors: PSM2_INIT_NOT_INIT. */
 psm2_error_t psm2_finalize(void);
 
 /* Handle passed to an error handler so that it can psm2_error_defer(). */
@@ -136,8 +138,9 @@ typedef psm2_error_t(*psm2_ep_errhandler_t) (psm2_ep_t ep,
 /* Longest message an error handler is given, NUL included. */
 #define PSM2_ERRSTRING_MAXLEN	512
 
-/* Install an error handler for ep, or the global one when ep is NULL.
-   Errors: PSM2_PARAM_ERR. */
+/* Install an error handler for ep, or the global one when ep is NULL
+   (endpoints opened later start with the global one). May be called before
+   psm2_init. Errors: PSM2_PARAM_ERR. */
 psm2_error_t
 psm2_error_register_handler(psm2_ep_t ep, const psm2_ep_errhandler_t errhandler);
 
@@ -182,12 +185,13 @@ void psm2_uuid_generate(psm2_uuid_t uuid_out);
 /* psm2_ep_open_opts.network_pkey: use the default partition key. */
 #define PSM2_EP_OPEN_PKEY_DEFAULT	0xffffffffffffffffULL
 
-/* Endpoint open options; get defaults with psm2_ep_open_opts_get_defaults. */
+/* Endpoint open options; get defaults with psm2_ep_open_opts_get_defaults.
+   A field set to -1 (or opts == NULL) means the library's default. */
 struct psm2_ep_open_opts {
-	int64_t timeout;	/* open timeout, nanoseconds; -1 waits */
-	int unit;		/* device unit, -1 lets the library choose */
+	int64_t timeout;	/* device open timeout, nanoseconds */
+	int unit;		/* device unit (-1: the library chooses) */
 	int affinity;		/* PSM2_EP_OPEN_AFFINITY_* */
-	int shm_mbytes;		/* unused, kept for the layout */
+	int shm_mbytes;		/* deprecated, ignored */
 	int sendbufs_num;	/* send buffers for the device */
 	uint64_t network_pkey;	/* partition key */
 	int port;		/* device port, 0 = any */
@@ -217,8 +221,9 @@ psm2_ep_open_opts_get_defaults(struct psm2_ep_open_opts *opts);
 psm2_error_t
 psm2_ep_epid_share_memory(psm2_ep_t ep, psm2_epid_t epid, int *result);
 
-/* Close ep (mode: PSM2_EP_CLOSE_*), waiting up to timeout nanoseconds for
-   peers (0 = no limit). Errors: PSM2_PARAM_ERR, PSM2_EP_CLOSE_TIMEOUT. */
+/* Close ep (mode: PSM2_EP_CLOSE_*). A graceful close waits up to timeout
+   nanoseconds for peers (0 = no limit); a forced one ignores timeout.
+   Errors: PSM2_PARAM_ERR, PSM2_EP_CLOSE_TIMEOUT. */
 psm2_error_t psm2_ep_close(psm2_ep_t ep, int mode, int64_t timeout);
 
 #define PSM2_EP_CLOSE_GRACEFUL	0	/* let peers finish first */
@@ -272,10 +277,10 @@ psm2_epaddr_setctxt(psm2_epaddr_t epaddr, void *ctxt);
 void *psm2_epaddr_getctxt(psm2_epaddr_t epaddr);
 
 /* Option ids for psm2_setopt/psm2_getopt, grouped by component. */
-#define PSM2_CORE_OPT_DEBUG	0x101	/* debug mask (uint64_t) */
+#define PSM2_CORE_OPT_DEBUG	0x101	/* debug mask; settable before init */
 #define PSM2_CORE_OPT_EP_CTXT	0x102	/* user context of an epaddr */
 
-#define PSM2_IB_OPT_DF_SL	0x201	/* default service level (uint64_t) */
+#define PSM2_IB_OPT_DF_SL	0x201	/* default service level of an ep */
 #define PSM2_IB_OPT_EP_SL	0x202	/* service level towards one epaddr */
 
 #define PSM2_MQ_OPT_RNDV_IB_SZ	0x301	/* fabric rendezvous threshold */

@@ -27,7 +27,7 @@ typedef void *psm2_am_token_t;
 
 /* Flags of request_short/reply_short; may be or-ed. */
 #define PSM2_AM_FLAG_NONE	0	/* default */
-#define PSM2_AM_FLAG_ASYNC	1	/* src stays valid until completion_fn runs */
+#define PSM2_AM_FLAG_ASYNC	1	/* do not copy src: it stays valid until completion */
 #define PSM2_AM_FLAG_NOREPLY	2	/* the handler promises not to reply */
 
 /* One 64-bit AM argument, viewable as 16, 32 or 64-bit words.
@@ -51,7 +51,8 @@ struct psm2_amarg {
 } psm2_amarg_t;
 
 /* Handler: args/nargs are the arguments, src/len the payload (valid only
-   during the call). The return value is ignored. */
+   during the call). A request handler may reply once through token; a
+   reply handler must not. Return 0. */
 typedef
 int (*psm2_am_handler_fn_t) (psm2_am_token_t token,
 			     psm2_amarg_t *args, int nargs,
@@ -63,13 +64,14 @@ int (*psm2_am_handler_2_fn_t) (psm2_am_token_t token,
 			       psm2_amarg_t *args, int nargs,
 			       void *src, uint32_t len, void *hctx);
 
-/* Called on the sender once the request or reply no longer needs src. */
+/* Called on the sender once the remote handler has run. */
 typedef
 void (*psm2_am_completion_fn_t) (void *context);
 
-/* Register num_handlers handlers on ep; handlers_idx[i] receives the index
-   peers use for handlers[i]. Every process of a job must register in the
-   same order. Errors: PSM2_PARAM_ERR, PSM2_EP_NO_RESOURCES (table full). */
+/* Add num_handlers handlers to ep's table (may be called again to add
+   more); handlers_idx[i] receives the index peers use for handlers[i], so
+   processes that register in the same order agree on indices.
+   Errors: PSM2_PARAM_ERR, PSM2_EP_NO_RESOURCES (table full). */
 psm2_error_t psm2_am_register_handlers(psm2_ep_t ep,
 				       const psm2_am_handler_fn_t *
 				       handlers, int num_handlers,
@@ -85,8 +87,10 @@ psm2_error_t psm2_am_register_handlers_2(psm2_ep_t ep,
 /* Remove every handler registered on ep. */
 void psm2_am_unregister_handlers(psm2_ep_t ep);
 
-/* Run handler on epaddr with nargs arguments and len bytes of src.
-   completion_fn(completion_ctxt), if given, runs once src may be reused.
+/* Run handler on epaddr with nargs arguments (at most max_nargs) and len
+   bytes of src (at most max_request_short); args and, without
+   PSM2_AM_FLAG_ASYNC, src may be reused on return. completion_fn
+   (completion_ctxt), if given, runs locally once the remote handler has run.
    Errors: PSM2_PARAM_ERR (bad handler, too many args, payload too long),
    PSM2_NO_MEMORY. */
 psm2_error_t
@@ -96,9 +100,10 @@ psm2_am_request_short(psm2_epaddr_t epaddr, psm2_handler_t handler,
 		      psm2_am_completion_fn_t completion_fn,
 		      void *completion_ctxt);
 
-/* From inside a request handler: run handler on the requester. Allowed
-   once per request. Errors: PSM2_AM_INVALID_REPLY (not in a request
-   handler or already replied), PSM2_PARAM_ERR. */
+/* From inside a request handler: run handler on the requester (limits as
+   request_short, with max_reply_short). At most once per request, never
+   for a PSM2_AM_FLAG_NOREPLY request. Errors: PSM2_AM_INVALID_REPLY (not
+   in a request handler, or a second reply), PSM2_PARAM_ERR. */
 psm2_error_t
 psm2_am_reply_short(psm2_am_token_t token, psm2_handler_t handler,
 		    psm2_amarg_t *args, int nargs, void *src,

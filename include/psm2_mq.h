@@ -88,10 +88,10 @@ struct psm2_mq_req_user {
 	uint64_t user_reserved[4];	/* free for the user */
 };
 
-/* Read MQ option (PSM2_MQ_OPT_*) into *value (uint32_t).
-   Errors: PSM2_PARAM_ERR. */
+/* Read MQ option (PSM2_MQ_OPT_*) into *value (uint32_t). Older form of
+   psm2_getopt(PSM2_COMPONENT_MQ, ...). Errors: PSM2_PARAM_ERR. */
 psm2_error_t psm2_mq_getopt(psm2_mq_t mq, int option, void *value);
-/* Set MQ option from *value (uint32_t).
+/* Set MQ option from *value (uint32_t). Older form of psm2_setopt.
    Errors: PSM2_PARAM_ERR, PSM2_OPT_READONLY. */
 psm2_error_t psm2_mq_setopt(psm2_mq_t mq, int option, const void *value);
 
@@ -182,8 +182,9 @@ psm2_mq_improbe2(psm2_mq_t mq, psm2_epaddr_t src, psm2_mq_tag_t *rtag,
 		 psm2_mq_tag_t *rtagsel, psm2_mq_req_t *reqo,
 		 psm2_mq_status2_t *status);
 
-/* Oldest completed request, left in place (status may be NULL).
-   PSM2_MQ_NO_COMPLETIONS if none. */
+/* Oldest request ready for completion, left in place for wait/test
+   (status may be NULL). PSM2_MQ_NO_COMPLETIONS if none; the call also
+   makes progress. */
 psm2_error_t
 psm2_mq_ipeek(psm2_mq_t mq, psm2_mq_req_t *req, psm2_mq_status_t *status);
 
@@ -216,9 +217,10 @@ psm2_mq_ipeek_dequeue(psm2_mq_t mq, psm2_mq_req_t *req);
 psm2_error_t
 psm2_mq_req_free(psm2_mq_t mq, psm2_mq_req_t req);
 
-/* Wait until *request completes, fill status (may be NULL), free it and
-   set *request to PSM2_MQ_REQINVALID. Returns the completion's error
-   (PSM2_OK or PSM2_MQ_TRUNCATION). */
+/* Wait (making progress) until *request completes, fill status (may be
+   NULL), release the request and set *request to PSM2_MQ_REQINVALID.
+   PSM2_OK, also when *request already was PSM2_MQ_REQINVALID; the
+   message's own result (e.g. PSM2_MQ_TRUNCATION) is in status. */
 psm2_error_t
 psm2_mq_wait(psm2_mq_req_t *request, psm2_mq_status_t *status);
 
@@ -235,9 +237,9 @@ psm2_mq_test(psm2_mq_req_t *request, psm2_mq_status_t *status);
 psm2_error_t
 psm2_mq_test2(psm2_mq_req_t *request, psm2_mq_status2_t *status);
 
-/* Cancel an unmatched receive; it then completes through wait/test.
-   PSM2_MQ_NO_COMPLETIONS if it can no longer be cancelled (sends never
-   can). Errors: PSM2_PARAM_ERR. */
+/* Cancel a posted receive that has not matched yet. Either way the request
+   must still be completed with wait/test. PSM2_MQ_NO_COMPLETIONS if it
+   already matched. Sends cannot be cancelled. */
 psm2_error_t psm2_mq_cancel(psm2_mq_req_t *req);
 
 /* Counters of one queue since psm2_mq_init. */
