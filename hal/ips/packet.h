@@ -1,0 +1,49 @@
+// The reliable protocol's own header, carried after KDETH in every packet
+// (the part of struct ips_message_header that is not LRH/BTH/KDETH), and the
+// opcodes (values of PSM2's OPCODE_*; FACTS.md section 1). 44 bytes, so the
+// protocol part of a 16B packet stays flit aligned.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
+namespace psm::hal::ips {
+
+static_assert(std::endian::native == std::endian::little, "the protocol header is little-endian");
+
+enum Opcode : uint8_t {
+    kOpShort = 0xC2,          // eager message in one packet
+    kOpEager = 0xC3,          // fragment of a multi-packet eager message
+    kOpLongRts = 0xC4,
+    kOpLongCts = 0xC5,
+    kOpExpTid = 0xC7,         // rendezvous data into TID entries
+    kOpAck = 0xC9,
+    kOpNak = 0xCA,
+    kOpConnectReq = 0xCE,
+    kOpConnectRep = 0xCF,
+    kOpDisconnectReq = 0xD0,
+    kOpDisconnectRep = 0xD1,
+    kOpAmRequest = 0xD3,
+    kOpAmReply = 0xD4,
+};
+
+// Connect reply status.
+enum ConnectStatus : uint32_t { kConnOk = 0, kConnBadUuid = 1, kConnBadGeneration = 2 };
+
+struct IpsHeader {
+    uint32_t src_conn;   // sender's connection index
+    uint32_t dst_conn;   // receiver's connection index (~0 for connect requests)
+    uint32_t ack_psn;    // next PSN the sender expects from the receiver (piggybacked ack)
+    uint32_t paylen;     // payload bytes in this packet (before padding)
+    uint32_t tag[3];     // message tag; connect: uuid words 0..2
+    uint32_t msg_len;    // message length; CTS: window length; connect: uuid word 3
+    uint32_t offset;     // fragment/byte offset; connect: epid low
+    uint32_t aux0;       // rendezvous: sender id; AM: handler | nargs << 16; connect: epid high
+    uint32_t aux1;       // rendezvous: receiver id; AM: flags; connect: generation / status
+};
+static_assert(sizeof(IpsHeader) == 44);
+
+inline constexpr uint32_t kNoConn = ~0u;
+
+}  // namespace psm::hal::ips
