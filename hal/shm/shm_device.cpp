@@ -1,0 +1,261 @@
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "hal/env.h"
+#include "hal/log.h"
+#include "hal/shm/cma.h"
+#include "hal/shm/numa_place.h"
+#include "hal/shm/shm_device_impl.h"
+
+namespace psm::hal {
+
+psm2_error_t open_shm_device(const OpenParams& p, std::unique_ptr<Device>* out) {
+    using namespace shm;
+    if (!out || !p.sink || p.epid == 0) return PSM2_PARAM_ERR;
+    RndvMode mode = RndvMode::CmaGet;
+    std::string kassist = env::get_str("PSM2_KASSIST_MODE");
+    if (kassist == "none") {
+        mode = RndvMode::Bounce;
+    } else if (!cma_usable()) {
+        log::trace(log::kDevices, "shm: process_vm_readv refused here; large messages use "
+                                  "the bounce pipeline");
+        mode = RndvMode::Bounce;
+    } else if (kassist != "cma-get" && kassist != "cma-put") {
+        log::warn("shm: PSM2_KASSIST_MODE=%s not understood; using cma-get", kassist.c_str());
+    }
+    int64_t thresh = env::get_int("PSM2_MQ_RNDV_SHM_THRESH");
+    if (thresh <= 0) thresh = 16000;
+    sweep_stale_segments();
+    auto dev = std::make_unique<ShmDevice>(p, mode, static_cast<uint32_t>(
+                                                        std::min<int64_t>(thresh, UINT32_MAX)));
+    psm2_error_t err = dev->open(local_numa_node());
+    if (err != PSM2_OK) return err;
+    *out = std::move(dev);
+    return PSM2_OK;
+}
+
+namespace shm {
+namespace {
+
+constexpr long kHeartbeatNs = 100'000'000;   // liveness check of peers at most every 100 ms
+constexpr uint32_t kPollsPerClockRead = 1024;
+constexpr int kDrainBudget = 64;             // messages per ring per progress call
+
+bool pid_dead(pid_t pid) { return pid > 0 && kill(pid, 0) == -1 && errno == ESRCH; }
+
+template <class T>
+T load_acq(const T& w) {
+    return std::atomic_ref<const T>(w).load(std::memory_order_acquire);
+}
+
+}  // namespace
+
+ShmDevice::ShmDevice(const OpenParams& p, RndvMode mode, uint32_t rndv_threshold)
+    : sink_(p.sink), epid_(p.epid), mode_(mode) {
+    std::memcpy(uuid_, p.uuid, sizeof uuid_);
+    set_rndv_threshold(rndv_threshold);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &last_heartbeat_);
+}
+
+psm2_error_t ShmDevice::open(int numa_node) { return seg_.create(uuid_, epid_, numa_node); }
+
+ShmDevice::~ShmDevice() {
+    for (auto& [epid, c] : conns_)
+        if (c->rx.valid()) c->rx.publish_head();
+    conns_.clear();     // each PeerSegment tells its owner we stopped sending
+    retired_.clear();
+    seg_.close();
+}
+
+bool ShmDevice::reaches(psm2_epid_t epid) const {
+    // Also "yes" for another job's segment, so that connect() can say why it
+    // refuses instead of the peer looking merely absent.
+    return segment_exists(uuid_, epid) || exists_for_other_job(uuid_, epid);
+}
+
+psm2_error_t ShmDevice::connect(psm2_epid_t epid, int64_t timeout_ns, Conn** out) {
+    if (!out) return PSM2_PARAM_ERR;
+    if (auto it = conns_.find(epid); it != conns_.end() && !it->second->lost) {
+        *out = it->second.get();
+        return PSM2_OK;
+    }
+    auto c = std::make_unique<ShmConn>();
+    c->epid = epid;
+    psm2_error_t err = c->peer.attach(uuid_, epid, timeout_ns);
+    if (err == PSM2_OK) err = c->peer.claim_inbox(epid_, static_cast<uint32_t>(getpid()));
+    if (err != PSM2_OK) return err;
+    InboxCtl* ctl = c->peer.claimed_ctl();
+    c->tx = RingProducer(c->peer.claimed_ring(), kRingLines, &ctl->ring,
+                         load_acq(ctl->ring.consumer_head));
+    c->peer_pid = static_cast<pid_t>(c->peer.owner_pid());
+    ShmConn* raw = c.get();
+    if (auto it = conns_.find(epid); it != conns_.end()) forget(it->second.get());
+    conns_[epid] = std::move(c);
+    attach_rx(*raw);
+    log::trace(log::kDevices, "shm: connected to epid 0x%llx (pid %d)",
+               static_cast<unsigned long long>(epid), raw->peer_pid);
+    *out = raw;
+    return PSM2_OK;
+}
+
+void ShmDevice::disconnect(Conn* conn) {
+    auto* c = static_cast<ShmConn*>(conn);
+    auto it = conns_.find(c->epid);
+    if (it == conns_.end() || it->second.get() != c) return;
+    forget(c);
+}
+
+// Remove a conn from every list; destroy it now, or after the current
+// progress() pass if an upcall is on the stack.
+void ShmDevice::forget(ShmConn* c) {
+    c->retired = true;
+    if (c->rx.valid()) c->rx.publish_head();   // a reconnect resumes exactly here
+    std::erase(rx_active_, c);
+    std::erase(busy_, c);
+    for (auto& j : jobs_)
+        if (j.conn == c) j.conn = nullptr;     // the engine fails its side at peer removal
+    auto it = conns_.find(c->epid);
+    if (it == conns_.end() || it->second.get() != c) return;
+    if (in_progress_) retired_.push_back(std::move(it->second));
+    conns_.erase(it);
+}
+
+// Find the inbox `c`'s peer claimed in our segment, if it did already.
+void ShmDevice::attach_rx(ShmConn& c) {
+    if (c.rx.valid()) return;
+    for (uint32_t i = 0; i < kInboxes; ++i) {
+        InboxCtl* ctl = seg_.inbox(i);
+        if (load_acq(ctl->owner_epid) != c.epid ||
+            load_acq(ctl->state) != uint64_t(InboxState::Claimed))
+            continue;
+        c.rx = RingConsumer(seg_.ring(i), kRingLines, &ctl->ring, kPublishBatch);
+        c.rx_inbox = static_cast<int32_t>(i);
+        rx_active_.push_back(&c);
+        return;
+    }
+}
+
+void ShmDevice::free_inbox(uint32_t i) {
+    InboxCtl* ctl = seg_.inbox(i);
+    std::atomic_ref<uint64_t>(ctl->state).store(uint64_t(InboxState::Free),
+                                                std::memory_order_relaxed);
+    std::atomic_ref<uint64_t>(ctl->owner_epid).store(0, std::memory_order_release);
+}
+
+// A peer claimed or closed an inbox in our segment.
+void ShmDevice::rescan_inboxes() {
+    for (uint32_t i = 0; i < kInboxes; ++i) {
+        InboxCtl* ctl = seg_.inbox(i);
+        uint64_t owner = load_acq(ctl->owner_epid);
+        if (owner == 0) continue;
+        auto it = conns_.find(owner);
+        ShmConn* c = it == conns_.end() ? nullptr : it->second.get();
+        uint64_t state = load_acq(ctl->state);
+        if (state == uint64_t(InboxState::Claimed)) {
+            if (c && !c->lost) attach_rx(*c);
+        } else if (state == uint64_t(InboxState::SenderClosed)) {
+            // The sender disconnected: deliver what it sent, then recycle.
+            if (c && c->rx_inbox == static_cast<int32_t>(i)) {
+                while (drain(*c, kDrainBudget) > 0) {
+                }
+                c->rx.publish_head();
+                c->rx = RingConsumer();
+                c->rx_inbox = -1;
+                std::erase(rx_active_, c);
+            }
+            free_inbox(i);
+        }
+    }
+}
+
+void ShmDevice::heartbeat() {
+    std::vector<ShmConn*> gone;
+    for (auto& [epid, c] : conns_)
+        if (!c->lost && (c->peer.owner_closed() || pid_dead(c->peer_pid))) gone.push_back(c.get());
+    for (ShmConn* c : gone) peer_gone(*c);
+}
+
+// The peer closed its endpoint or died: deliver what it managed to send,
+// fail everything still waiting on it, and tell the engine.
+void ShmDevice::peer_gone(ShmConn& c) {
+    if (c.rx.valid()) {
+        while (drain(c, kDrainBudget) > 0) {
+        }
+        free_inbox(static_cast<uint32_t>(c.rx_inbox));
+        c.rx = RingConsumer();
+        c.rx_inbox = -1;
+    }
+    c.lost = true;
+    std::erase(rx_active_, &c);
+    std::erase(busy_, &c);
+    c.busy = false;
+    c.control.clear();
+    fail_jobs_of(c, PSM2_EPID_UNREACHABLE);
+    for (const PushJob& p : c.pushes) sink_->on_send_done(p.send_cookie, PSM2_EPID_UNREACHABLE);
+    c.pushes.clear();
+    log::trace(log::kDevices, "shm: peer epid 0x%llx (pid %d) is gone",
+               static_cast<unsigned long long>(c.epid), c.peer_pid);
+    sink_->on_peer_lost(c, PSM2_EPID_UNREACHABLE);
+}
+
+int ShmDevice::progress() {
+    if (in_progress_) return 0;   // an upcall re-entered: the outer pass continues
+    in_progress_ = true;
+    int events = deliver_completions();
+    for (size_t i = 0; i < busy_.size();) {
+        ShmConn* c = busy_[i];
+        events += flush_control(*c) + push_bounce(*c);
+        if (c->control.empty() && c->pushes.empty()) {
+            c->busy = false;
+            busy_[i] = busy_.back();
+            busy_.pop_back();
+        } else {
+            ++i;
+        }
+    }
+    uint64_t gen = load_acq(seg_.header()->claim_gen);
+    if (gen != seen_claim_gen_) {
+        seen_claim_gen_ = gen;
+        rescan_inboxes();
+    }
+    for (size_t i = 0; i < rx_active_.size(); ++i) events += drain(*rx_active_[i], kDrainBudget);
+    events += deliver_completions();
+    if (++polls_ % kPollsPerClockRead == 0) {
+        timespec now{};
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+        long ns = (now.tv_sec - last_heartbeat_.tv_sec) * 1'000'000'000L +
+                  (now.tv_nsec - last_heartbeat_.tv_nsec);
+        if (ns >= kHeartbeatNs) {
+            last_heartbeat_ = now;
+            heartbeat();
+        }
+    }
+    in_progress_ = false;
+    retired_.clear();
+    return events;
+}
+
+Limits ShmDevice::limits() const {
+    Limits l;
+    l.rndv_threshold = threshold_;
+    l.am_max_nargs = 8;
+    l.am_max_request_short = kMaxAmPayload;
+    l.am_max_reply_short = kMaxAmPayload;
+    return l;
+}
+
+void ShmDevice::set_rndv_threshold(uint32_t bytes) {
+    // A ring message must fit in a ring: beyond that everything goes rendezvous.
+    uint32_t cap = kMaxMessagePayload + 1;
+    if (bytes > cap)
+        log::trace(log::kProtocol, "shm: rendezvous threshold %u capped at %u", bytes, cap);
+    threshold_ = std::min(bytes, cap);
+}
+
+}  // namespace shm
+}  // namespace psm::hal

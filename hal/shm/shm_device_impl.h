@@ -1,0 +1,95 @@
+// The shm Device implementation. Split over shm_device.cpp (open, connect,
+// progress, peer liveness) and shm_transfer.cpp (the send paths, rendezvous
+// and message dispatch). Everything here runs on the endpoint's progress
+// thread; only the ring lines and inbox control words are shared with peers.
+#pragma once
+
+#include <ctime>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "hal/shm/shm_conn.h"
+#include "hal/shm/shm_device.h"
+
+namespace psm::hal::shm {
+
+enum class RndvMode { CmaGet, Bounce };
+
+// Bounce mode, receiver side: where the Data chunks of one pull land.
+struct PullJob {
+    unsigned char* dst = nullptr;
+    uint32_t len = 0;
+    uint32_t received = 0;
+    uint64_t recv_cookie = 0;
+    ShmConn* conn = nullptr;     // nullptr = slot free
+};
+
+class ShmDevice final : public Device {
+public:
+    ShmDevice(const OpenParams& p, RndvMode mode, uint32_t rndv_threshold);
+    ~ShmDevice() override;
+    psm2_error_t open(int numa_node);
+
+    std::string_view name() const override { return "shm"; }
+    bool reaches(psm2_epid_t epid) const override;
+    psm2_error_t connect(psm2_epid_t epid, int64_t timeout_ns, Conn** out) override;
+    void disconnect(Conn* c) override;
+
+    psm2_error_t send_eager(Conn& c, const Tag96& tag, const void* buf, uint32_t len) override;
+    psm2_error_t send_rts(Conn& c, const Tag96& tag, const void* buf, uint32_t len,
+                          uint64_t send_cookie) override;
+    psm2_error_t pull(Conn& c, const RndvToken& token, void* dst, uint32_t len,
+                      uint64_t recv_cookie) override;
+    psm2_error_t send_am(Conn& c, const AmPacket& pkt) override;
+
+    int progress() override;
+    Limits limits() const override;
+    void set_rndv_threshold(uint32_t bytes) override;
+
+    RndvMode rndv_mode() const { return mode_; }
+
+private:
+    // shm_device.cpp
+    void attach_rx(ShmConn& c);
+    void rescan_inboxes();
+    void free_inbox(uint32_t i);
+    void heartbeat();
+    void peer_gone(ShmConn& c);
+    void forget(ShmConn* c);
+
+    // shm_transfer.cpp
+    int drain(ShmConn& c, int budget);
+    void dispatch(ShmConn& c, const MsgHeader& h);
+    void on_data(const MsgHeader& h);
+    bool send_control(ShmConn& c, Kind kind, const void* body, uint32_t len);
+    int flush_control(ShmConn& c);
+    int push_bounce(ShmConn& c);
+    int deliver_completions();
+    uint32_t new_job(ShmConn& c, void* dst, uint32_t len, uint64_t recv_cookie);
+    void fail_jobs_of(ShmConn& c, psm2_error_t err);
+
+    Sink* sink_;
+    psm2_uuid_t uuid_;
+    psm2_epid_t epid_;
+    RndvMode mode_;
+    uint32_t threshold_;
+    OwnSegment seg_;
+
+    std::unordered_map<psm2_epid_t, std::unique_ptr<ShmConn>> conns_;
+    std::vector<ShmConn*> rx_active_;       // conns whose peer has a ring into us
+    std::vector<ShmConn*> busy_;            // conns with pending control or pushes
+    std::vector<std::unique_ptr<ShmConn>> retired_;  // disconnected during progress
+    uint64_t seen_claim_gen_ = 0;
+
+    std::vector<PullJob> jobs_;
+    std::vector<uint32_t> free_jobs_;
+    struct Completion { uint64_t cookie; psm2_error_t err; };
+    std::vector<Completion> completions_;   // pulls finished inside pull()
+
+    uint32_t polls_ = 0;
+    timespec last_heartbeat_{};
+    bool in_progress_ = false;
+};
+
+}  // namespace psm::hal::shm
