@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# psm1-libfabric test: Debian's libfabric, unchanged, whose "psm" provider
+# links libpsm_infinipath.so.1: fi_pingpong server + client over RDM
+# endpoints, all sizes, data checks on, with LD_LIBRARY_PATH at our shim and
+# our libpsm2.
+#
+# Skipped (77) when libfabric has no psm provider, or when the provider finds
+# no PSM unit (psm_ep_num_devunits = 0: no HFI and no simulated HFI), which it
+# requires before offering any endpoint - as it would on real PSM1 without
+# TrueScale hardware.
+#
+# usage: run_libfabric.sh SHIM_DIR PSM2_DIR
+set -u
+shim_dir=$1
+psm2_dir=$2
+skip() { echo "psm1-libfabric: SKIP - $*"; exit 77; }
+
+command -v fi_pingpong > /dev/null && command -v fi_info > /dev/null ||
+    skip "fi_pingpong / fi_info (libfabric-bin) not installed"
+fi_info -l 2>/dev/null | grep -q '^psm:' || skip "this libfabric has no 'psm' provider"
+
+export LD_LIBRARY_PATH="$shim_dir:$psm2_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export FI_PROVIDER=psm
+
+tmp=$(mktemp -d) || exit 1
+ls /dev/shm > "$tmp/shm-before" 2> /dev/null
+server_pid=
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2> /dev/null
+    ls /dev/shm 2> /dev/null | grep -vxF -f "$tmp/shm-before" | grep '^psm' |
+        while read -r f; do rm -f "/dev/shm/$f"; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+if ! info=$(timeout 30 fi_info -p psm -e rdm 2>&1); then
+    diag=$(FI_LOG_LEVEL=info timeout 30 fi_info -p psm -e rdm 2>&1 | grep -i psm)
+    if echo "$diag" | grep -q 'no PSM device is found'; then
+        skip "libfabric's psm provider sees no PSM unit (psm_ep_num_devunits = 0)"
+    fi
+    echo "psm1-libfabric: FAIL - fi_info -p psm found no endpoint:"
+    echo "$info"
+    echo "$diag"
+    exit 1
+fi
+
+# A control port of our own, so parallel test runs do not collide.
+port=$((20000 + $$ % 30000))
+timeout -k 5 60 fi_pingpong -p psm -e rdm -c -I 50 -S all -B "$port" > "$tmp/server.log" 2>&1 &
+server_pid=$!
+sleep 1
+timeout -k 5 60 fi_pingpong -p psm -e rdm -c -I 50 -S all -P "$port" 127.0.0.1 > "$tmp/client.log" 2>&1
+client_rc=$?
+wait "$server_pid"
+server_rc=$?
+server_pid=
+cat "$tmp/client.log"
+if [ $client_rc != 0 ] || [ $server_rc != 0 ]; then
+    echo "psm1-libfabric: FAIL - client exit $client_rc, server exit $server_rc; server said:"
+    cat "$tmp/server.log"
+    exit 1
+fi
+echo "psm1-libfabric: OK (fi_pingpong -p psm over our shim)"
+exit 0
