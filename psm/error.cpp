@@ -46,8 +46,10 @@ bool library_initialized() { return library().init_refcount > 0; }
 
 psm2_error_t check_initialized(const char* caller) {
     if (library_initialized()) return PSM2_OK;
+    // The original answers "not initialised" in both cases; the message
+    // tells the two apart.
     if (library().ever_finalized)
-        return raise(nullptr, PSM2_IS_FINALIZED, "%s: PSM2 was finalized", caller);
+        return raise(nullptr, PSM2_INIT_NOT_INIT, "%s: called after psm2_finalize", caller);
     return raise(nullptr, PSM2_INIT_NOT_INIT, "%s: called before psm2_init", caller);
 }
 

@@ -15,6 +15,12 @@
 
 using psm::ApiGuard;
 
+// Exported data object of the original (8 bytes, the capability bits this
+// build supports); some clients read it instead of calling
+// psm2_get_capability_mask.
+extern "C" __attribute__((visibility("default"))) uint64_t psm2_capabilities_bitset =
+    PSM2_MULTI_EP_CAP | PSM2_LIB_REFCOUNT_CAP;
+
 extern "C" psm2_error_t psm2_init(int* api_verno_major, int* api_verno_minor) {
     ApiGuard g;
     if (api_verno_major == nullptr || api_verno_minor == nullptr)
