@@ -81,6 +81,9 @@ public:
     // Is the owner of (lid, context) still alive? Real hardware cannot tell
     // (false positives are fine: the protocol's timeout decides then).
     virtual bool peer_alive(const Route& to) = 0;
+    // A new connection to `to` starts: whatever was known about an earlier
+    // owner of that address (a process that died) no longer applies.
+    virtual void forget(const Route& to) { (void)to; }
 };
 
 struct OpenRequest {

@@ -348,6 +348,13 @@ void* SimContext::tid_target(uint32_t tid, uint32_t offset, uint32_t len) {
     return reinterpret_cast<void*>(e.addr + offset);
 }
 
+void SimContext::forget(const hfi::Route& to) {
+    auto it = remotes_.find(uint64_t(to.dlid) << 8 | to.context);
+    if (it == remotes_.end()) return;
+    munmap(it->second.seg, it->second.bytes);
+    remotes_.erase(it);
+}
+
 bool SimContext::peer_alive(const hfi::Route& to) {
     int unit = fabric_->unit_of(to.dlid);
     if (unit < 0) return false;

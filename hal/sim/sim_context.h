@@ -38,6 +38,7 @@ public:
     void tid_free(uint32_t tid, uint32_t count) override;
     void* tid_target(uint32_t tid, uint32_t offset, uint32_t len) override;
     bool peer_alive(const hfi::Route& to) override;
+    void forget(const hfi::Route& to) override;
 
     static constexpr uint32_t kSlots = 512;
     static constexpr uint32_t kTids = 1024;

@@ -1,0 +1,82 @@
+// Per-peer state of the reliable protocol: the connection's flow (PSNs,
+// window, retransmit queue), eager reassembly, and the rendezvous transfers
+// in both directions.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "psm2_am.h"   // before device.h, which uses psm2_amarg_t
+#include "hal/device.h"
+#include "hal/hfi/context.h"
+#include "hal/ips/flow.h"
+#include "hal/ips/packet.h"
+
+namespace psm::hal::ips {
+
+// One sequenced packet from the moment it is queued until it is acked. The
+// wire header is built at each transmission (it carries the current ack).
+struct Pending {
+    IpsHeader ih{};
+    uint8_t opcode = 0;
+    uint32_t psn = 0;
+    const uint8_t* payload = nullptr;
+    std::shared_ptr<uint8_t[]> owned;   // copy of an eager message, shared by its fragments
+    uint16_t tid = 0;                   // rendezvous data: KDETH TID and offset (64 B units)
+    uint16_t tid_offset = 0;
+    bool expected = false;
+    uint32_t rndv_id = 0;               // sender rendezvous this data belongs to (0 = none)
+    uint64_t am_completion = 0;         // on_am_done cookie once acked (0 = none)
+};
+
+struct IpsConn final : hal::Conn {
+    enum State : uint8_t { kConnecting, kConnected, kLost, kClosed };
+
+    uint32_t index = 0;
+    hfi::Route route;
+    uint32_t peer_conn = kNoConn;
+    State state = kConnecting;
+    psm2_error_t refused = PSM2_OK;     // set by a negative connect reply
+    uint64_t last_request_ns = 0;       // connect request retry timer
+
+    SendSeq tx;
+    RecvSeq rx;
+    std::deque<Pending> q;              // q[0] has PSN tx.oldest_unacked()
+    uint64_t queued_bytes = 0;
+
+    // Multi-packet eager message being reassembled (fragments arrive in order).
+    std::vector<uint8_t> frag;
+    Tag96 frag_tag{};
+    uint32_t frag_got = 0;
+
+    IpsConn(uint32_t window, RetransmitTimer t) : tx(window, t) {}
+};
+
+struct SendRndv {
+    IpsConn* conn = nullptr;
+    const uint8_t* buf = nullptr;
+    uint32_t len = 0;
+    uint64_t cookie = 0;
+    uint64_t acked = 0;                 // data bytes acked
+    uint64_t total = UINT64_MAX;        // bytes the receiver asked for (known at first CTS)
+};
+
+struct RecvWindow {
+    uint32_t offset = 0, len = 0, got = 0;
+    uint32_t tid = 0, tid_count = 0;
+};
+
+struct RecvRndv {
+    IpsConn* conn = nullptr;
+    uint32_t sender_id = 0;
+    uint8_t* dst = nullptr;
+    uint32_t len = 0;
+    uint64_t cookie = 0;
+    uint32_t next_offset = 0;           // first byte not yet covered by a CTS
+    uint32_t received = 0;
+    std::deque<RecvWindow> windows;     // announced, not yet complete
+};
+
+}  // namespace psm::hal::ips

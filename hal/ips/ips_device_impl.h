@@ -1,0 +1,128 @@
+// The reliable protocol as a hal::Device (see ips_device.h). Internal header
+// shared by ips_device.cpp (connections, sending, timers) and ips_recv.cpp
+// (receive dispatch, rendezvous receive side).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "psm2_am.h"   // before device.h, which uses psm2_amarg_t
+#include "hal/device.h"
+#include "hal/hfi/context.h"
+#include "hal/ips/conn.h"
+
+namespace psm::hal::ips {
+
+struct Settings {
+    uint32_t mtu = 0;                  // payload bytes per packet
+    uint32_t window = 64;              // PSM2_FLOW_CREDITS
+    RetransmitTimer timer;             // PSM2_ERRCHK_TIMEOUT
+    uint32_t rndv_threshold = 64000;   // PSM2_MQ_RNDV_HFI_THRESH
+    uint32_t rndv_window = 131072;     // PSM2_MQ_RNDV_HFI_WINDOW
+    int64_t connect_timeout_ns = 0;    // PSM2_CONNECT_TIMEOUT (0 = caller's / default)
+    uint64_t peer_timeout_ns = 10'000'000'000;   // no ack progress this long: peer lost
+    uint64_t max_queued_bytes = 8u << 20;        // per connection, before NO_RESOURCES
+};
+
+Settings settings_from_env(const hfi::ContextInfo& info);
+
+// Rendezvous token the receiver's engine hands back in pull().
+RndvToken make_token(uint32_t id, uint32_t len, uint32_t conn);
+
+class IpsDevice final : public hal::Device {
+public:
+    IpsDevice(const hal::OpenParams& p, std::unique_ptr<hfi::Context> ctx, const Settings& s);
+    ~IpsDevice() override;
+
+    std::string_view name() const override { return "hfi"; }
+    bool reaches(psm2_epid_t epid) const override;
+    psm2_error_t connect(psm2_epid_t epid, int64_t timeout_ns, Conn** out) override;
+    void disconnect(Conn* c) override;
+    psm2_error_t send_eager(Conn& c, const Tag96& tag, const void* buf, uint32_t len) override;
+    psm2_error_t send_rts(Conn& c, const Tag96& tag, const void* buf, uint32_t len,
+                          uint64_t send_cookie) override;
+    psm2_error_t pull(Conn& c, const RndvToken& token, void* dst, uint32_t len,
+                      uint64_t recv_cookie) override;
+    psm2_error_t send_am(Conn& c, const AmPacket& pkt) override;
+    int progress() override;
+    Limits limits() const override;
+    void set_rndv_threshold(uint32_t bytes) override { set_.rndv_threshold = bytes; }
+    psm2_epid_t local_epid() const override { return epid_; }
+
+    hfi::Context& context() { return *ctx_; }
+
+private:
+    // Upcalls are made from progress() only; anything that happens elsewhere
+    // (inside connect(), pull()) waits here, in order.
+    struct Event {
+        enum Kind : uint8_t { kEager, kRts, kPullDone, kSendDone, kAm, kAmDone, kPeerLost } kind;
+        IpsConn* conn = nullptr;
+        Tag96 tag{};
+        uint32_t len = 0;
+        RndvToken token{};
+        uint64_t cookie = 0;
+        psm2_error_t err = PSM2_OK;
+        AmPacket am{};
+        std::vector<uint8_t> data;
+    };
+
+    static uint64_t now_ns() {
+        return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count());
+    }
+
+    // ips_device.cpp
+    IpsConn* new_conn(psm2_epid_t epid);
+    IpsConn* conn_at(uint32_t index) { return index < conns_.size() ? conns_[index].get() : nullptr; }
+    psm2_error_t check_conn(Conn& c, IpsConn** out);
+    psm2_error_t queue(IpsConn& c, Pending&& p, uint32_t payload_len);
+    void pump(IpsConn& c, uint64_t now);
+    psm2_error_t transmit(IpsConn& c, uint8_t opcode, const IpsHeader& ih, uint32_t psn,
+                          const uint8_t* payload, uint32_t len, bool expected = false,
+                          uint16_t tid = 0, uint16_t tid_offset = 0);
+    void send_control(IpsConn& c, uint8_t opcode, IpsHeader ih);
+    void send_connect_request(IpsConn& c, uint64_t now);
+    void release_acked(IpsConn& c, uint32_t count);
+    void service_timers(IpsConn& c, uint64_t now);
+    void lose_peer(IpsConn& c, psm2_error_t err);
+    void emit(Event&& e);
+    void dispatch(Event& e);
+    int drain_deferred();
+    int poll_receive(int budget);
+
+    // ips_recv.cpp
+    void handle_packet(const hfi::RecvPacket& pkt);
+    void handle_connect_request(const hfi::WireHeader& wh, const IpsHeader& ih);
+    void handle_connect_reply(const IpsHeader& ih);
+    void handle_sequenced(IpsConn& c, uint8_t op, const hfi::WireHeader& wh, const IpsHeader& ih,
+                          const uint8_t* payload, uint32_t len);
+    void handle_cts(IpsConn& c, const IpsHeader& ih);
+    void handle_data(IpsConn& c, const hfi::WireHeader& wh, const IpsHeader& ih,
+                     const uint8_t* payload, uint32_t len);
+    void handle_am(IpsConn& c, uint8_t op, const IpsHeader& ih, const uint8_t* payload, uint32_t len);
+    bool announce_windows(RecvRndv& r);
+    void finish_recv(uint32_t id, psm2_error_t err);
+
+    Sink* sink_;
+    psm2_uuid_t uuid_;
+    std::unique_ptr<hfi::Context> ctx_;
+    const hfi::GenerationInfo& gen_;
+    Settings set_;
+    psm2_epid_t epid_ = 0;
+
+    std::vector<std::unique_ptr<IpsConn>> conns_;   // index = connection index; never shrinks
+    std::unordered_map<psm2_epid_t, uint32_t> by_epid_;
+    std::unordered_map<uint32_t, SendRndv> send_rndv_;
+    std::unordered_map<uint32_t, RecvRndv> recv_rndv_;
+    std::vector<uint32_t> cts_waiting_;             // receives waiting for TID entries
+    uint32_t next_rndv_id_ = 1;
+    std::deque<Event> deferred_;
+    bool defer_ = false;
+    std::vector<uint8_t> txbuf_;
+};
+
+}  // namespace psm::hal::ips
