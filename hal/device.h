@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "psm2.h"
+#include "psm2_am.h"
 
 namespace psm::hal {
 

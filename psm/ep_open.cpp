@@ -10,7 +10,9 @@
 
 #include "hal/env.h"
 #include "hal/log.h"
+#include "hal/ips/ips_device.h"
 #include "hal/self/self_device.h"
+#include "hal/shm/shm_device.h"
 #include "psm/api_lock.h"
 #include "psm/device_select.h"
 #include "psm/endpoint.h"
@@ -18,12 +20,6 @@
 #include "psm/error.h"
 #include "psm/library.h"
 
-namespace psm::hal {
-// Backends that are built in their own folders; weak so that the core links
-// (and reports the device as unavailable) while a backend is absent.
-psm2_error_t open_shm_device(const OpenParams&, std::unique_ptr<Device>*) __attribute__((weak));
-psm2_error_t open_hfi_device(const OpenParams&, std::unique_ptr<Device>*) __attribute__((weak));
-}  // namespace psm::hal
 
 namespace {
 
@@ -50,8 +46,8 @@ using Factory = psm2_error_t (*)(const psm::hal::OpenParams&, std::unique_ptr<ps
 Factory factory_for(psm::DeviceKind k) {
     switch (k) {
     case psm::DeviceKind::Self: return &psm::hal::open_self_device;
-    case psm::DeviceKind::Shm: return psm::hal::open_shm_device;
-    case psm::DeviceKind::Hfi: return psm::hal::open_hfi_device;
+    case psm::DeviceKind::Shm: return &psm::hal::open_shm_device;
+    case psm::DeviceKind::Hfi: return &psm::hal::ips::open_hfi_device;
     }
     return nullptr;
 }
