@@ -120,7 +120,8 @@ int self_test() {
     waitpid(child, &status, 0);
     int crc = WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
     bool ok = rc == 0 && crc == 0;
-    std::printf("self-test (two processes, shm, sizes 0 B..1 MiB, data verified): %s", ok ? "PASS\n" : "FAIL");
+    std::printf("self-test (two processes, PSM2_DEVICES=%s, sizes 0 B..1 MiB, data verified): %s",
+                psm::env::get_str("PSM2_DEVICES").c_str(), ok ? "PASS\n" : "FAIL");
     if (!ok) std::printf(" (parent step %d, child step %d)\n", rc, crc);
     return ok ? 0 : 1;
 }
