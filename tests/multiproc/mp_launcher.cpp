@@ -5,11 +5,14 @@
 // run whose ranks all exited cleanly is reported as a failure: the library
 // must not leak them.
 //
-//   mp_launcher --np N [--timeout SEC] [--mpiexec PATH] -- WORKER [ARGS...]
+//   mp_launcher --np N [--timeout SEC] [--mpiexec PATH] [--may-die RANK]
+//               -- WORKER [ARGS...]
 //
 // Fork mode (default): rank r runs WORKER ARGS --uuid U --rank r --size N
 // --dir D, and the ranks exchange epids through files in D. With --mpiexec,
 // one child runs PATH -n N WORKER ARGS --uuid U (MPI exchanges the epids).
+// --may-die R: rank R is expected to be SIGKILLed (fork mode); its segment
+// is removed but not counted as a leak.
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -67,12 +70,14 @@ std::vector<std::string> job_segments(const std::string& uuid) {
 int main(int argc, char** argv) {
     int np = 2, timeout_sec = 120;
     std::string mpiexec;
+    int may_die = -1;
     std::vector<std::string> worker;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--np" && i + 1 < argc) np = std::atoi(argv[++i]);
         else if (a == "--timeout" && i + 1 < argc) timeout_sec = std::atoi(argv[++i]);
         else if (a == "--mpiexec" && i + 1 < argc) mpiexec = argv[++i];
+        else if (a == "--may-die" && i + 1 < argc) may_die = std::atoi(argv[++i]);
         else if (a == "--") {
             worker.assign(argv + i + 1, argv + argc);
             break;
@@ -94,6 +99,7 @@ int main(int argc, char** argv) {
     // kill can never miss a child that has not run setpgid yet.
     pid_t group = 0;
     std::vector<pid_t> children;
+    pid_t expected_victim = -1;
     int nchildren = mpiexec.empty() ? np : 1;
     for (int r = 0; r < nchildren; ++r) {
         std::vector<std::string> args;
@@ -116,6 +122,7 @@ int main(int argc, char** argv) {
         if (pid == 0) exec_child(group, std::move(args));
         if (group == 0) group = pid;
         setpgid(pid, group);
+        if (mpiexec.empty() && r == may_die) expected_victim = pid;
         children.push_back(pid);
     }
 
@@ -128,6 +135,7 @@ int main(int argc, char** argv) {
         pid_t pid = waitpid(-group, &status, WNOHANG);
         if (pid > 0) {
             --running;
+            if (pid == expected_victim && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) continue;
             if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                 ++failed;
                 if (WIFSIGNALED(status))
@@ -150,10 +158,24 @@ int main(int argc, char** argv) {
     // Grandchildren (mpiexec's) may outlive their parent: sweep the group.
     if (group > 0) kill(-group, SIGKILL);
 
+    // The victim's epid names the one segment that may legitimately remain.
+    std::string victim_suffix;
+    if (may_die >= 0) {
+        FILE* f = std::fopen((dir + "/" + std::to_string(may_die) + ".epid").c_str(), "r");
+        unsigned long long epid = 0;
+        if (f && std::fscanf(f, "%llx", &epid) == 1) {
+            char buf[24];
+            std::snprintf(buf, sizeof buf, ".%016llx", epid);
+            victim_suffix = buf;
+        }
+        if (f) std::fclose(f);
+    }
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
     auto left = job_segments(uuid);
     for (const auto& name : left) unlink(("/dev/shm/" + name).c_str());
+    if (!victim_suffix.empty())
+        std::erase_if(left, [&](const std::string& n) { return n.ends_with(victim_suffix); });
     if (!left.empty() && failed == 0) {
         std::fprintf(stderr, "launcher: %zu shm segment(s) left behind by a clean run, e.g. %s\n",
                      left.size(), left[0].c_str());

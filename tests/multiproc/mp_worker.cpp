@@ -6,6 +6,7 @@
 // Started by mp_launcher (fork: --rank/--size/--dir) or by mpiexec when
 // built with MP_WITH_MPI (MPI only exchanges the epids).
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdarg>
@@ -368,6 +369,59 @@ void active_messages() {
     barrier();   // keep serving others' requests until everyone is done
 }
 
+// ---- a peer dies with messages in flight -------------------------------------
+
+// Rank 1 queues eager messages and a rendezvous send to rank 0, then is
+// SIGKILLed. Rank 0 must get the eager data, see the rendezvous receive
+// complete with an error (its sender's memory is gone), fail a send to the
+// dead peer, and close cleanly - no hang, no abort.
+void peer_death(const std::vector<psm2_epid_t>& epids) {
+    constexpr uint32_t kBig = 1 << 20;
+    static std::vector<unsigned char> big = make_payload(1, 0, 601, kBig);
+    if (g_rank == 1) {
+        std::vector<psm2_mq_req_t> reqs(4);
+        for (uint32_t i = 0; i < 3; ++i) {
+            auto p = make_payload(1, 0, 600, 100 * (i + 1));
+            psm2_mq_tag_t t = make_tag(600 + i, 1, 9);
+            CHECK_OK(psm2_mq_isend2(g_mq, g_peer[0], 0, &t, p.data(), p.size(), nullptr, &reqs[i]));
+            wait_req(&reqs[i]);
+        }
+        psm2_mq_tag_t t = make_tag(601, 1, 9);
+        CHECK_OK(psm2_mq_isend2(g_mq, g_peer[0], 0, &t, big.data(), kBig, nullptr, &reqs[3]));
+        for (int i = 0; i < 1000; ++i) psm2_poll(g_ep);
+        raise(SIGKILL);
+    }
+    if (g_rank != 0) return;
+    // Shm-only epids carry the pid in bits 63:32: wait until rank 1 is gone.
+    pid_t victim = static_cast<pid_t>(epids[1] >> 32);
+    while (kill(victim, 0) == 0) usleep(1000);
+    for (uint32_t i = 0; i < 3; ++i) {
+        std::vector<unsigned char> in(100 * (i + 1));
+        psm2_mq_tag_t t = make_tag(600 + i, 1, 9), m = mask(false);
+        psm2_mq_req_t r;
+        CHECK_OK(psm2_mq_irecv2(g_mq, g_peer[1], &t, &m, 0, in.data(), in.size(), nullptr, &r));
+        psm2_mq_status2_t st = wait_req(&r);
+        if (st.error_code != PSM2_OK || st.nbytes != in.size())
+            fail("eager message %u sent before the death: %s", i, psm2_error_get_string(st.error_code));
+        else
+            verify(in.data(), in.size(), 1, 0, 600);
+    }
+    std::vector<unsigned char> in(kBig);
+    psm2_mq_tag_t t = make_tag(601, 1, 9), m = mask(false);
+    psm2_mq_req_t r;
+    CHECK_OK(psm2_mq_irecv2(g_mq, g_peer[1], &t, &m, 0, in.data(), kBig, nullptr, &r));
+    psm2_mq_status2_t st = wait_req(&r);
+    if (st.error_code == PSM2_OK) fail("rendezvous from a dead sender completed without error");
+    auto out = make_payload(0, 1, 602, 100000);
+    t = make_tag(602, 0, 9);
+    psm2_mq_req_t s = nullptr;
+    psm2_error_t e = psm2_mq_isend2(g_mq, g_peer[1], 0, &t, out.data(), out.size(), nullptr, &s);
+    if (e == PSM2_OK) {
+        st = wait_req(&s);
+        if (st.error_code == PSM2_OK) fail("send to a dead peer completed without error");
+    }
+}
+
 #ifdef MP_WITH_MPI
 struct MpiBootstrap final : mp::Bootstrap {
     std::vector<psm2_epid_t> exchange(psm2_epid_t mine) override {
@@ -407,9 +461,11 @@ int main(int argc, char** argv) {
 #else
     auto file = std::make_unique<mp::FileBootstrap>();
 #endif
+    std::string scenario = "all";
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
         if (k == "--uuid") have_uuid = parse_uuid(argv[i + 1], uuid);
+        else if (k == "--scenario") scenario = argv[i + 1];
 #ifndef MP_WITH_MPI
         else if (k == "--rank") file->rank = std::atoi(argv[i + 1]);
         else if (k == "--size") file->size = std::atoi(argv[i + 1]);
@@ -438,12 +494,16 @@ int main(int argc, char** argv) {
     CHECK_OK(psm2_mq_init(g_ep, PSM2_MQ_ORDERMASK_ALL, nullptr, 0, &g_mq));
 
     barrier();
-    alltoall(/*post_first=*/true, 1);
-    alltoall(/*post_first=*/false, 2);
-    ring_large(3);
-    truncation(4);
-    probes(5);
-    active_messages();
+    if (scenario == "peer-death") {
+        peer_death(epids);
+    } else {
+        alltoall(/*post_first=*/true, 1);
+        alltoall(/*post_first=*/false, 2);
+        ring_large(3);
+        truncation(4);
+        probes(5);
+        active_messages();
+    }
 
     CHECK_OK(psm2_mq_finalize(g_mq));
     CHECK_OK(psm2_ep_close(g_ep, PSM2_EP_CLOSE_GRACEFUL, 10'000'000'000LL));
