@@ -107,6 +107,8 @@ Limits IpsDevice::limits() const {
     l.am_max_nargs = 8;
     l.am_max_request_short = set_.mtu - 8 * sizeof(psm2_amarg_t);
     l.am_max_reply_short = l.am_max_request_short;
+    l.mtu = set_.mtu;
+    l.link_speed_mbps = gen_.link_gbps * 1000;
     return l;
 }
 

@@ -208,6 +208,25 @@ int Fabric::unit_of(uint32_t lid) const {
     return int(lid - cfg_.lid_base);
 }
 
+uint32_t free_contexts_now(uint32_t unit) {
+    FabricConfig cfg;
+    if (!config_from_env(&cfg) || unit >= cfg.units) return 0;
+    int fd = shm_open(directory_name(cfg.name).c_str(), O_RDONLY, 0600);
+    if (fd < 0) return kUsableContextsPerUnit;
+    struct stat st{};
+    void* p = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && size_t(st.st_size) >= sizeof(Fabric::Shared))
+        p = mmap(nullptr, sizeof(Fabric::Shared), PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return kUsableContextsPerUnit;
+    auto* sh = static_cast<const Fabric::Shared*>(p);
+    uint32_t n = 0;
+    for (uint32_t c = 1; c < kContextsPerUnit; ++c)
+        n += !pid_alive(sh->owners[unit][c].pid.load(std::memory_order_acquire));
+    munmap(p, sizeof(Fabric::Shared));
+    return n;
+}
+
 void Fabric::remove(const std::string& name) {
     std::string dir = directory_name(name);
     for (uint32_t u = 0; u < kMaxUnits; ++u)

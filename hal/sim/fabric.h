@@ -57,8 +57,9 @@ public:
     // Unlink the directory and every context segment of a fabric (tests).
     static void remove(const std::string& name);
 
+    struct Shared;   // the directory's layout (fabric.cpp)
+
 private:
-    struct Shared;
     Fabric() = default;
     FabricConfig cfg_;
     Shared* shared_ = nullptr;
@@ -66,5 +67,12 @@ private:
 };
 
 std::string directory_name(const std::string& fabric);
+
+// Usable contexts per simulated unit (context 0 is never handed out).
+inline constexpr uint32_t kUsableContextsPerUnit = kContextsPerUnit - 1;
+// Free contexts on unit of the fabric PSM2_SIM names, without creating or
+// claiming anything (the directory may not exist yet: all free). For
+// psm2_info_query / psm2-info.
+uint32_t free_contexts_now(uint32_t unit);
 
 }  // namespace psm::hal::sim

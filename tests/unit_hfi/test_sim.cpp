@@ -185,3 +185,17 @@ TEST(SimHfi, FaultsReplayWithTheSameSeed) {
     EXPECT_GT(dups, 0u);
     EXPECT_LT(x.size(), 200u + 40u);
 }
+
+TEST(SimHfi, FreeContextsNow) {
+    ScopedSimFabric fab("gen1", "2");
+    EXPECT_EQ(sim::free_contexts_now(0), sim::kUsableContextsPerUnit);
+    hfi::OpenRequest req;
+    req.unit = 1;
+    std::unique_ptr<hfi::Context> c;
+    ASSERT_EQ(hfi::open_context(req, &c), PSM2_OK);
+    EXPECT_EQ(c->info().unit, 1u);
+    EXPECT_EQ(c->info().lid, 2u);
+    EXPECT_EQ(sim::free_contexts_now(1), sim::kUsableContextsPerUnit - 1);
+    EXPECT_EQ(sim::free_contexts_now(0), sim::kUsableContextsPerUnit);
+    EXPECT_EQ(sim::free_contexts_now(2), 0u);   // no such unit
+}
