@@ -40,6 +40,7 @@ struct ShmConn final : Conn {
     int32_t rx_inbox = -1;
     bool lost = false;
     bool cma_refused = false;     // the peer's ptrace policy says no: use bounce
+    bool cma_worked = false;      // one CMA read succeeded: split copies are safe to try
     bool busy = false;            // listed in the device's busy list
     bool retired = false;         // disconnected while an upcall was running
     std::deque<PendingControl> control;

@@ -30,9 +30,12 @@ psm2_error_t open_shm_device(const OpenParams& p, std::unique_ptr<Device>* out) 
     }
     int64_t thresh = env::get_int("PSM2_MQ_RNDV_SHM_THRESH");
     if (thresh <= 0) thresh = 16000;
+    int64_t split = env::get_int("PSM2_SHM_SPLIT_COPY_THRESH");
+    if (split < 0) split = 0;
     sweep_stale_segments();
-    auto dev = std::make_unique<ShmDevice>(p, mode, static_cast<uint32_t>(
-                                                        std::min<int64_t>(thresh, UINT32_MAX)));
+    auto dev = std::make_unique<ShmDevice>(
+        p, mode, static_cast<uint32_t>(std::min<int64_t>(thresh, UINT32_MAX)),
+        static_cast<uint32_t>(std::min<int64_t>(split, UINT32_MAX)));
     psm2_error_t err = dev->open(local_numa_node());
     if (err != PSM2_OK) return err;
     *out = std::move(dev);
@@ -55,8 +58,9 @@ T load_acq(const T& w) {
 
 }  // namespace
 
-ShmDevice::ShmDevice(const OpenParams& p, RndvMode mode, uint32_t rndv_threshold)
-    : sink_(p.sink), epid_(p.epid), mode_(mode) {
+ShmDevice::ShmDevice(const OpenParams& p, RndvMode mode, uint32_t rndv_threshold,
+                     uint32_t split_threshold)
+    : sink_(p.sink), epid_(p.epid), mode_(mode), split_threshold_(split_threshold) {
     std::memcpy(uuid_, p.uuid, sizeof uuid_);
     set_rndv_threshold(rndv_threshold);
     clock_gettime(CLOCK_MONOTONIC_COARSE, &last_heartbeat_);

@@ -16,18 +16,26 @@ namespace psm::hal::shm {
 
 enum class RndvMode { CmaGet, Bounce };
 
-// Bounce mode, receiver side: where the Data chunks of one pull land.
+// A pull that needs more than one call to finish: bounce mode (Data chunks
+// land here) or a split copy (waiting for the sender's PutDone).
 struct PullJob {
     unsigned char* dst = nullptr;
     uint32_t len = 0;
     uint32_t received = 0;
     uint64_t recv_cookie = 0;
     ShmConn* conn = nullptr;     // nullptr = slot free
+    // split copy only:
+    uint64_t send_cookie = 0;
+    uint64_t put_src = 0;        // sender's address of the part it writes
+    uint32_t put_offset = 0;
+    psm2_error_t err = PSM2_OK;
 };
 
 class ShmDevice final : public Device {
 public:
-    ShmDevice(const OpenParams& p, RndvMode mode, uint32_t rndv_threshold);
+    // split_threshold: pulls of at least this many bytes are copied by both
+    // processes at once (0 = never).
+    ShmDevice(const OpenParams& p, RndvMode mode, uint32_t rndv_threshold, uint32_t split_threshold);
     ~ShmDevice() override;
     psm2_error_t open(int numa_node);
 
@@ -62,6 +70,10 @@ private:
     int drain(ShmConn& c, int budget);
     void dispatch(ShmConn& c, const MsgHeader& h);
     void on_data(const MsgHeader& h);
+    void start_split_pull(ShmConn& c, uint64_t addr, uint64_t send_cookie, void* dst, uint32_t len,
+                          uint64_t recv_cookie);
+    void on_put(ShmConn& c, const PutBody& b);
+    void on_put_done(const PutDoneBody& b);
     bool send_control(ShmConn& c, Kind kind, const void* body, uint32_t len);
     int flush_control(ShmConn& c);
     int push_bounce(ShmConn& c);
@@ -74,6 +86,7 @@ private:
     psm2_epid_t epid_;
     RndvMode mode_;
     uint32_t threshold_;
+    uint32_t split_threshold_;
     OwnSegment seg_;
 
     std::unordered_map<psm2_epid_t, std::unique_ptr<ShmConn>> conns_;

@@ -25,6 +25,8 @@ enum class Kind : uint8_t {
     AmRequest = 7,  // payload = nargs * psm2_amarg_t, then the AM data
     AmReply = 8,
     AmDone = 9,     // target ran the handler: AmDoneBody
+    Put = 10,       // split copy: "write this part into my buffer" (receiver -> sender)
+    PutDone = 11,   // split copy: the sender's part landed (sender -> receiver)
 };
 
 // First 32 bytes of a message's first line. `seq` is written last (release)
@@ -72,8 +74,22 @@ struct CtsBody {
     uint32_t len;          // bytes wanted (may be less than announced)
 };
 
+struct PutBody {
+    uint64_t src;          // sender's address
+    uint64_t dst;          // receiver's address
+    uint32_t len;
+    uint32_t job;          // receiver's pull job
+};
+
+struct PutDoneBody {
+    uint32_t job;
+    int32_t err;           // errno of process_vm_writev, 0 = done
+};
+
 struct AmDoneBody {
     uint64_t completion;
 };
+
+static_assert(sizeof(PutBody) <= kInlineBytes && sizeof(CtsBody) <= kInlineBytes);
 
 }  // namespace psm::hal::shm

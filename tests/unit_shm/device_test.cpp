@@ -19,11 +19,16 @@ namespace {
 
 class ShmPair : public ::testing::TestWithParam<const char*> {
 protected:
+    // Param: "cma-get", "none" (bounce pipeline) or "split" (cma-get with
+    // both processes copying large pulls).
     void SetUp() override {
-        setenv("PSM2_KASSIST_MODE", GetParam(), 1);
+        bool split = std::strcmp(GetParam(), "split") == 0;
+        setenv("PSM2_KASSIST_MODE", split ? "cma-get" : GetParam(), 1);
+        if (split) setenv("PSM2_SHM_SPLIT_COPY_THRESH", "65536", 1);
         ASSERT_EQ(open_endpoint(a, 1), PSM2_OK);
         ASSERT_EQ(open_endpoint(b, 2), PSM2_OK);
         unsetenv("PSM2_KASSIST_MODE");
+        unsetenv("PSM2_SHM_SPLIT_COPY_THRESH");
         RndvMode want = std::strcmp(GetParam(), "none") == 0 ? RndvMode::Bounce : RndvMode::CmaGet;
         ASSERT_EQ(dynamic_cast<ShmDevice&>(*a.dev).rndv_mode(), want);
         ASSERT_EQ(a.dev->connect(b.epid, 0, &ab), PSM2_OK);
@@ -239,7 +244,8 @@ TEST_P(ShmPair, SenderKilledWithRendezvousInFlight) {
     EXPECT_FALSE(shm_file_exists(psm::hal::shm::segment_name(u, child)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Rndv, ShmPair, ::testing::Values("cma-get", "none"),
+INSTANTIATE_TEST_SUITE_P(Rndv, ShmPair, ::testing::Values("cma-get", "none", "split"),
                          [](const auto& info) {
-                             return std::string(std::strcmp(info.param, "none") ? "cma" : "bounce");
+                             std::string p = info.param;
+                             return p == "none" ? std::string("bounce") : p == "split" ? p : "cma";
                          });
