@@ -6,10 +6,12 @@
  * and OUR libpsm2.so.2 are the ones mapped, then drives one endpoint
  * connected to itself: version handshake, queries, MQ send/receive of several
  * sizes with exact and masked 64-bit tags, unexpected messages and probes,
- * truncation, cancel, ipeek, stats, active messages, bad input, shutdown.
+ * truncation, cancel, ipeek, stats, active messages, error handlers, bad
+ * input, shutdown.
  *
  * usage: psm1_client SHIM_DIR PSM2_DIR
  *   (the directories our two libraries must be loaded from) */
+#include <dlfcn.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -78,7 +80,7 @@ static int mapped_from(const char *soname, const char *dir)
 {
     FILE *maps = fopen("/proc/self/maps", "r");
     char line[PATH_MAX + 256];
-    int found = 0;
+    int found = 0, noted = 0;
     if (maps == NULL)
         return 0;
     while (fgets(line, sizeof line, maps) != NULL) {
@@ -92,7 +94,7 @@ static int mapped_from(const char *soname, const char *dir)
             strncmp(real_path, real_dir, strlen(real_dir)) == 0 &&
             real_path[strlen(real_dir)] == '/')
             found = 1;
-        else
+        else if (!noted++)
             fprintf(stderr, "note: %s mapped from %s\n", soname, path);
         free(real_dir);
         free(real_path);
@@ -171,6 +173,56 @@ static void test_masks(void)
     /* The first receive is still posted: cancel it, then complete it. */
     CHECK_OK(psm_mq_cancel(&rreq));
     CHECK_OK(wait_bounded(&rreq, &st));
+}
+
+/* The shim's documented tag mapping: a PSM1 tag travels as the PSM2 tag
+ * {low32, high32, 0}, and a PSM1 receive - even a full wildcard - never takes
+ * a message whose third word is set (its tag has no PSM1 form).  Such a
+ * message is sent here through the PSM2 API of the same process (the PSM1
+ * handles are the PSM2 objects), then drained through PSM2. */
+typedef union {
+    uint32_t tag[4];
+    struct {
+        uint32_t tag0, tag1, tag2;
+    };
+} tag96_t;
+typedef int (*psm2_send2_fn)(void *mq, void *dest, uint32_t flags, tag96_t *tag,
+                             const void *buf, uint32_t len);
+typedef int (*psm2_irecv2_fn)(void *mq, void *src, tag96_t *tag, tag96_t *mask, uint32_t flags,
+                              void *buf, uint32_t len, void *ctx, void **req);
+typedef int (*psm2_wait_fn)(void **req, void *status);
+
+static void test_tag_third_word(void)
+{
+    psm2_send2_fn send2 = (psm2_send2_fn)dlsym(RTLD_DEFAULT, "psm2_mq_send2");
+    psm2_irecv2_fn irecv2 = (psm2_irecv2_fn)dlsym(RTLD_DEFAULT, "psm2_mq_irecv2");
+    psm2_wait_fn wait2 = (psm2_wait_fn)dlsym(RTLD_DEFAULT, "psm2_mq_wait");
+    CHECK(send2 && irecv2 && wait2, "PSM2 API not found in the process");
+    if (!(send2 && irecv2 && wait2))
+        return;
+
+    unsigned char out = 42, in = 0;
+    tag96_t tag = {.tag = {0x5, 0x0, 0x1, 0}};
+    CHECK(send2(mq, self_addr, 0, &tag, &out, 1) == 0, "psm2_mq_send2 failed");
+    psm_mq_status_t st;
+    for (int i = 0; i < 100; i++)
+        psm_poll(ep);
+    CHECK(psm_mq_iprobe(mq, 0, 0, &st) == PSM_MQ_NO_COMPLETIONS,
+          "a PSM1 wildcard probe saw a tag with a third word");
+    psm_mq_req_t req;
+    CHECK_OK(psm_mq_irecv(mq, 0, 0, 0, &in, 1, NULL, &req));
+    for (int i = 0; i < 100; i++)
+        psm_poll(ep);
+    CHECK(psm_mq_test(&req, &st) == PSM_MQ_NO_COMPLETIONS,
+          "a PSM1 wildcard receive took a tag with a third word");
+    CHECK_OK(psm_mq_cancel(&req));
+    CHECK_OK(wait_bounded(&req, &st));
+
+    tag96_t mask = {.tag = {~0u, ~0u, ~0u, 0}};
+    void *req2 = NULL;
+    CHECK(irecv2(mq, NULL, &tag, &mask, 0, &in, 1, NULL, &req2) == 0 && wait2(&req2, NULL) == 0,
+          "PSM2 receive of the three-word tag failed");
+    CHECK(in == 42, "three-word message payload %u", in);
 }
 
 static void test_unexpected_order(void)
@@ -289,13 +341,59 @@ static void test_am(void)
           am_replies, am_reply_value);
 }
 
-static psm_error_t count_errors(psm_ep_t e, const psm_error_t error, const char *msg,
-                                psm_error_token_t token)
+/* ---- error handlers ------------------------------------------------------ */
+static int global_calls, ep_calls;
+static psm_ep_t last_ep;
+static psm_error_t last_error;
+
+static psm_error_t on_global_error(psm_ep_t e, const psm_error_t error, const char *msg,
+                                   psm_error_token_t token)
 {
-    (void)e, (void)msg, (void)token;
-    return error; /* deliberately no abort: the caller checks the return */
+    (void)token;
+    global_calls++;
+    last_ep = e;
+    last_error = error;
+    CHECK(msg != NULL && msg[0] != '\0', "empty error message");
+    return error; /* no abort: the failing call returns this */
 }
 
+static psm_error_t on_ep_error(psm_ep_t e, const psm_error_t error, const char *msg,
+                               psm_error_token_t token)
+{
+    (void)msg, (void)token;
+    ep_calls++;
+    last_ep = e;
+    last_error = error;
+    return error;
+}
+
+static void test_error_handlers(void)
+{
+    psm_mq_req_t req = PSM_MQ_REQINVALID;
+    char byte;
+
+    /* An error with no endpoint (a NULL MQ) reaches the global handler. */
+    CHECK_OK(psm_error_register_handler(NULL, on_global_error));
+    CHECK(psm_mq_irecv(NULL, 0, 0, 0, &byte, 1, NULL, &req) == PSM_PARAM_ERR, "NULL mq accepted");
+    CHECK(global_calls == 1 && last_ep == NULL && last_error == PSM_PARAM_ERR,
+          "global handler: %d calls, ep %p, error %d", global_calls, (void *)last_ep,
+          (int)last_error);
+
+    /* An endpoint's error goes to that endpoint's handler, typed PSM1. */
+    CHECK_OK(psm_error_register_handler(ep, on_ep_error));
+    CHECK(psm_mq_irecv(mq, 0, 0, 0, NULL, 10, NULL, &req) == PSM_PARAM_ERR, "NULL buffer accepted");
+    CHECK(ep_calls == 1 && global_calls == 1 && last_ep == ep && last_error == PSM_PARAM_ERR,
+          "endpoint handler: %d/%d calls, ep %p, error %d", ep_calls, global_calls,
+          (void *)last_ep, (int)last_error);
+
+    /* Back to "no handler": errors are only returned. */
+    CHECK_OK(psm_error_register_handler(ep, PSM_ERRHANDLER_NO_HANDLER));
+    CHECK_OK(psm_error_register_handler(NULL, PSM_ERRHANDLER_NO_HANDLER));
+    CHECK(psm_mq_irecv(mq, 0, 0, 0, NULL, 10, NULL, &req) == PSM_PARAM_ERR, "NULL buffer accepted");
+    CHECK(ep_calls == 1 && global_calls == 1, "a handler ran after NO_HANDLER");
+}
+
+/* Input the shim itself must refuse, with PSM1's error code, and no crash. */
 static void test_bad_input(void)
 {
     CHECK(psm_mq_irecv(mq, 0, 0, 0, NULL, 0, NULL, NULL) == PSM_PARAM_ERR, "irecv NULL req");
@@ -303,10 +401,10 @@ static void test_bad_input(void)
     CHECK(psm_mq_test(NULL, NULL) == PSM_PARAM_ERR, "test NULL");
     CHECK(psm_ep_connect(ep, -1, NULL, NULL, NULL, NULL, 0) == PSM_PARAM_ERR, "connect -1");
     CHECK(psm_am_register_handlers(ep, NULL, 1, NULL) == PSM_PARAM_ERR, "AM NULL handlers");
+    int major = 1;
+    CHECK(psm_init(&major, NULL) == PSM_PARAM_ERR, "init NULL minor");
     const char *s = psm_error_get_string(PSM_MQ_TRUNCATION);
     CHECK(s != NULL && s[0] != '\0', "no string for PSM_MQ_TRUNCATION");
-    CHECK_OK(psm_error_register_handler(ep, count_errors));
-    CHECK_OK(psm_error_register_handler(ep, PSM_ERRHANDLER_NO_HANDLER));
 }
 
 int main(int argc, char **argv)
@@ -358,10 +456,12 @@ int main(int argc, char **argv)
 
     test_sizes();
     test_masks();
+    test_tag_third_word();
     test_unexpected_order();
     test_truncation();
     test_ipeek();
     test_am();
+    test_error_handlers();
     test_bad_input();
 
     psm_mq_stats_t stats;
