@@ -57,6 +57,8 @@ if [ ! -e /dev/ipath ] || ! grep -qs ACTIVE /sys/class/infiniband/qib*/ports/*/s
     why="Open MPI's psm MTL needs /dev/ipath and an ACTIVE qib port"
     [ "$(id -u)" = 0 ] || skip "$why; faking them in a private mount namespace needs root"
     command -v unshare > /dev/null || skip "$why; unshare(1) is missing"
+    unshare --mount --propagation private true 2> /dev/null ||
+        skip "$why; this container does not allow a private mount namespace"
     stash=$(mktemp -d) || exit 1
     PSM1_TEST_INSIDE_NS=1 PSM1_TEST_STASH=$stash \
         unshare --mount --propagation private "$0" "$@"
