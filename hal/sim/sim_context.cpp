@@ -10,6 +10,7 @@
 #include <cstring>
 #include <new>
 
+#include "hal/env.h"
 #include "hal/log.h"
 
 namespace psm::hal::sim {
@@ -125,6 +126,9 @@ psm2_error_t SimContext::open(const FabricConfig& cfg, const hfi::OpenRequest& r
     i.tid_count = kTids;
     i.tid_max_bytes = kTidBytes;
     c->faults_ = FaultInjector(fault_rates_from_env(), uint64_t(i.lid) << 8 | ctxt);
+    std::string tunnel = env::get_str("PSM2_SIM_TUNNEL");
+    std::vector<TunnelEntry> entries;
+    if (!tunnel.empty() && parse_tunnel(tunnel, &entries)) c->tunnel_.open(entries, i.lid, ctxt);
     out->reset(c);
     return PSM2_OK;
 }
@@ -199,13 +203,24 @@ psm2_error_t SimContext::deliver(Remote& r, const uint8_t* hdr, uint32_t hdr_len
     return PSM2_OK;
 }
 
-psm2_error_t SimContext::put(const hfi::Route& to, const uint8_t* hdr, uint32_t hdr_len,
-                             const void* payload, uint32_t len, bool corrupt) {
+psm2_error_t SimContext::emit(const hfi::Route& to, const uint8_t* hdr, uint32_t hdr_len,
+                              const void* payload, uint32_t len, uint32_t flags, uint32_t crc) {
+    if (!is_local(to.dlid)) {
+        if (!tunnel_.knows(to.dlid)) return PSM2_EPID_UNREACHABLE;
+        // A datagram the kernel refuses is a packet lost on the wire.
+        tunnel_.send(to.dlid, to.context, hdr, hdr_len, payload, len, flags, crc);
+        return PSM2_OK;
+    }
     Remote* r = remote_for(to);
     if (!r) return PSM2_EPID_UNREACHABLE;
-    if (!faults_.enabled()) return deliver(*r, hdr, hdr_len, payload, len, 0, 0);
+    return deliver(*r, hdr, hdr_len, payload, len, flags, crc);
+}
+
+psm2_error_t SimContext::put(const hfi::Route& to, const uint8_t* hdr, uint32_t hdr_len,
+                             const void* payload, uint32_t len, bool corrupt) {
+    if (!faults_.enabled()) return emit(to, hdr, hdr_len, payload, len, 0, 0);
     uint32_t crc = packet_checksum(hdr, hdr_len, payload, len);
-    if (!corrupt) return deliver(*r, hdr, hdr_len, payload, len, kFlagChecksum, crc);
+    if (!corrupt) return emit(to, hdr, hdr_len, payload, len, kFlagChecksum, crc);
     // Flip one bit somewhere in the packet after the checksum was taken, the
     // way a bad link would; the receiver's check flags it.
     scratch_.assign(hdr, hdr + hdr_len);
@@ -213,17 +228,13 @@ psm2_error_t SimContext::put(const hfi::Route& to, const uint8_t* hdr, uint32_t 
                     static_cast<const uint8_t*>(payload) + len);
     uint64_t bit = faults_.random() % (uint64_t(hdr_len + len) * 8);
     scratch_[bit / 8] ^= uint8_t(1u << (bit % 8));
-    return deliver(*r, scratch_.data(), hdr_len, scratch_.data() + hdr_len, len, kFlagChecksum, crc);
+    return emit(to, scratch_.data(), hdr_len, scratch_.data() + hdr_len, len, kFlagChecksum, crc);
 }
 
 psm2_error_t SimContext::send(const hfi::Route& to, const uint8_t* hdr, uint32_t hdr_len,
                               const void* payload, uint32_t len) {
     if (hdr_len > kSlotHeaderBytes || len > info_.egr_size) return PSM2_PARAM_ERR;
-    if (!faults_.enabled()) {
-        Remote* r = remote_for(to);
-        if (!r) return PSM2_EPID_UNREACHABLE;
-        return deliver(*r, hdr, hdr_len, payload, len, 0, 0);
-    }
+    if (!faults_.enabled()) return emit(to, hdr, hdr_len, payload, len, 0, 0);
     return send_with_faults(to, hdr, hdr_len, payload, len);
 }
 
@@ -231,9 +242,9 @@ psm2_error_t SimContext::send_with_faults(const hfi::Route& to, const uint8_t* h
                                           uint32_t hdr_len, const void* payload, uint32_t len) {
     // Room first, so that a full queue is reported before any fault is drawn
     // (a retried packet then draws once, keeping runs reproducible).
-    Remote* r = remote_for(to);
-    if (!r) return PSM2_EPID_UNREACHABLE;
-    {
+    if (is_local(to.dlid)) {
+        Remote* r = remote_for(to);
+        if (!r) return PSM2_EPID_UNREACHABLE;
         Segment* s = r->seg;
         uint64_t pos = s->tail.load(std::memory_order_relaxed);
         if (s->slot[pos % kSlots].seq.load(std::memory_order_acquire) < pos)
@@ -276,6 +287,24 @@ void SimContext::release_held(bool all) {
 
 bool SimContext::peek(hfi::RecvPacket* out) {
     if (!held_.empty()) release_held(false);
+    return peek_local(out) || peek_tunnel(out);
+}
+
+bool SimContext::peek_tunnel(hfi::RecvPacket* out) {
+    uint32_t flags = 0, crc = 0;
+    if (!tunnel_.receive(&out->hdr, &out->hdr_len, &out->payload, &out->payload_len, &flags, &crc))
+        return false;
+    out->errors = 0;
+    if (out->hdr_len > kSlotHeaderBytes || out->payload_len > info_.egr_size)
+        out->errors |= hfi::kErrLen;
+    else if ((flags & kFlagChecksum) &&
+             packet_checksum(out->hdr, out->hdr_len, out->payload, out->payload_len) != crc)
+        out->errors |= hfi::kErrIcrc;
+    from_tunnel_ = true;
+    return true;
+}
+
+bool SimContext::peek_local(hfi::RecvPacket* out) {
     Slot& slot = seg_->slot[head_ % kSlots];
     uint64_t seq = slot.seq.load(std::memory_order_acquire);
     if (seq != head_ + 1) {
@@ -310,6 +339,10 @@ bool SimContext::peek(hfi::RecvPacket* out) {
 }
 
 void SimContext::release() {
+    if (from_tunnel_) {
+        from_tunnel_ = false;
+        return;
+    }
     seg_->slot[head_ % kSlots].seq.store(head_ + kSlots, std::memory_order_release);
     ++head_;
     seg_->head.store(head_, std::memory_order_relaxed);
@@ -357,7 +390,7 @@ void SimContext::forget(const hfi::Route& to) {
 
 bool SimContext::peer_alive(const hfi::Route& to) {
     int unit = fabric_->unit_of(to.dlid);
-    if (unit < 0) return false;
+    if (unit < 0) return tunnel_.knows(to.dlid);   // another host: only timeouts can tell
     auto it = remotes_.find(uint64_t(to.dlid) << 8 | to.context);
     if (it != remotes_.end() && it->second.incarnation != fabric_->incarnation(uint32_t(unit), to.context))
         return false;

@@ -18,6 +18,7 @@
 #include "hal/hfi/context.h"
 #include "hal/sim/fabric.h"
 #include "hal/sim/faults.h"
+#include "hal/sim/tunnel.h"
 
 namespace psm::hal::sim {
 
@@ -64,6 +65,11 @@ private:
                                   const void* payload, uint32_t len);
     psm2_error_t put(const hfi::Route& to, const uint8_t* hdr, uint32_t hdr_len,
                      const void* payload, uint32_t len, bool corrupt);
+    psm2_error_t emit(const hfi::Route& to, const uint8_t* hdr, uint32_t hdr_len,
+                      const void* payload, uint32_t len, uint32_t flags, uint32_t crc);
+    bool is_local(uint32_t lid) const { return fabric_->unit_of(lid) >= 0; }
+    bool peek_local(hfi::RecvPacket* out);
+    bool peek_tunnel(hfi::RecvPacket* out);
     void release_held(bool all);
 
     hfi::ContextInfo info_;
@@ -76,6 +82,8 @@ private:
     FaultInjector faults_;
     std::deque<Held> held_;
     std::vector<uint8_t> scratch_;
+    Tunnel tunnel_;
+    bool from_tunnel_ = false;   // the packet handed out by peek() came over UDP
 };
 
 }  // namespace psm::hal::sim
