@@ -58,6 +58,8 @@ bool segment_is_stale(int fd) {
     bool stale;
     if (load_acq(h->magic) != kSegmentMagic) {
         stale = old;
+    } else if (h->owner_pidns != own_pid_namespace()) {
+        stale = false;   // another container's process: its pid means nothing here
     } else if (pid_is_dead(static_cast<int>(h->owner_pid))) {
         stale = true;
     } else {
@@ -91,6 +93,14 @@ uint64_t process_start_time(int pid) {
     for (; *p && field < 22; ++p)
         if (*p == ' ') ++field;
     return std::strtoull(p, nullptr, 10);
+}
+
+uint64_t own_pid_namespace() {
+    static const uint64_t ino = [] {
+        struct stat st {};
+        return stat("/proc/self/ns/pid", &st) == 0 ? static_cast<uint64_t>(st.st_ino) : 0;
+    }();
+    return ino;
 }
 
 Mapping& Mapping::operator=(Mapping&& o) noexcept {
@@ -154,6 +164,7 @@ psm2_error_t OwnSegment::create(const psm2_uuid_t& uuid, psm2_epid_t epid, int n
     h->ring_lines = kRingLines;
     h->owner_pid = static_cast<uint32_t>(getpid());
     h->owner_start_time = process_start_time(getpid());
+    h->owner_pidns = own_pid_namespace();
     h->epid = epid;
     std::memcpy(h->uuid, uuid, 16);
     std::atomic_ref<uint64_t>(h->state).store(uint64_t(SegState::Ready), std::memory_order_release);

@@ -18,6 +18,9 @@ std::string segment_name(const psm2_uuid_t& uuid, psm2_epid_t epid);
 // Linux starttime of a process (clock ticks since boot), 0 if unknown.
 uint64_t process_start_time(int pid);
 
+// Inode of this process's pid namespace, 0 if unknown.
+uint64_t own_pid_namespace();
+
 // An mmap that unmaps itself.
 class Mapping {
 public:

@@ -18,7 +18,7 @@
 namespace psm::hal::shm {
 
 inline constexpr uint64_t kSegmentMagic = 0x70736d32'73686d31ULL;  // "psm2shm1"
-inline constexpr uint32_t kLayoutVersion = 1;
+inline constexpr uint32_t kLayoutVersion = 2;
 inline constexpr uint32_t kInboxes = 128;        // peers that can send to one endpoint
 inline constexpr uint32_t kRingLines = 4096;     // 256 KiB per ring
 inline constexpr uint32_t kPublishBatch = kRingLines / 8;
@@ -34,6 +34,7 @@ struct SegmentHeader {
     uint32_t ring_lines;
     uint32_t owner_pid;
     uint64_t owner_start_time; // /proc/<pid>/stat starttime: detects pid reuse
+    uint64_t owner_pidns;      // inode of the owner's pid namespace: pids compare only within one
     uint64_t epid;
     unsigned char uuid[16];
     alignas(kLineBytes) uint64_t state;       // SegState

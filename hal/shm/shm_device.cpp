@@ -144,8 +144,15 @@ void ShmDevice::attach_rx(ShmConn& c) {
     }
 }
 
+// Recycle an inbox for the next sender. Its ring may still hold messages we
+// never read (a sender we never connected to): clear every line's first word
+// and restart positions at 0, so that nothing old can look like a message.
 void ShmDevice::free_inbox(uint32_t i) {
     InboxCtl* ctl = seg_.inbox(i);
+    Line* ring = seg_.ring(i);
+    for (uint32_t k = 0; k < kRingLines; ++k)
+        store_relaxed(*reinterpret_cast<uint64_t*>(&ring[k]), 0);
+    store_relaxed(ctl->ring.consumer_head, 0);
     std::atomic_ref<uint64_t>(ctl->state).store(uint64_t(InboxState::Free),
                                                 std::memory_order_relaxed);
     std::atomic_ref<uint64_t>(ctl->owner_epid).store(0, std::memory_order_release);
@@ -182,6 +189,14 @@ void ShmDevice::heartbeat() {
     for (auto& [epid, c] : conns_)
         if (!c->lost && (c->peer.owner_closed() || pid_dead(c->peer_pid))) gone.push_back(c.get());
     for (ShmConn* c : gone) peer_gone(*c);
+    // Inboxes of dead senders we never connected to would stay taken forever.
+    for (uint32_t i = 0; i < kInboxes; ++i) {
+        InboxCtl* ctl = seg_.inbox(i);
+        uint64_t owner = load_acq(ctl->owner_epid);
+        if (owner != 0 && !conns_.contains(owner) &&
+            pid_dead(static_cast<pid_t>(load_acq(ctl->owner_pid))))
+            free_inbox(i);
+    }
 }
 
 // The peer closed its endpoint or died: deliver what it managed to send,

@@ -187,6 +187,31 @@ TEST_P(ShmPair, ReconnectResumesWithoutLossOrDuplicates) {
     ASSERT_TRUE(poll([&] { return a.sink.eager.size() == 1; }));
 }
 
+TEST_P(ShmPair, RecycledInboxNeverReplaysAnEarlierSendersMessages) {
+    // c sends to b, which never connects to c; c leaves. The inbox is then
+    // claimed by d, and b must see only d's message.
+    Endpoint c, d;
+    ASSERT_EQ(open_endpoint(c, 5), PSM2_OK);
+    ASSERT_EQ(open_endpoint(d, 6), PSM2_OK);
+    Conn* cb = nullptr;
+    ASSERT_EQ(c.dev->connect(b.epid, 0, &cb), PSM2_OK);
+    uint64_t v = 1;
+    for (uint32_t i = 0; i < 3; ++i) ASSERT_EQ(c.dev->send_eager(*cb, tag(100 + i), &v, 8), PSM2_OK);
+    c.dev->disconnect(cb);
+    for (int i = 0; i < 10; ++i) b.dev->progress();   // b recycles c's inbox
+    Conn *db = nullptr, *bd = nullptr;
+    ASSERT_EQ(d.dev->connect(b.epid, 0, &db), PSM2_OK);
+    ASSERT_EQ(b.dev->connect(d.epid, 0, &bd), PSM2_OK);
+    for (int i = 0; i < 100; ++i) b.dev->progress();
+    EXPECT_TRUE(b.sink.eager.empty()) << "replayed tag " << b.sink.eager[0].tag.w[0];
+    ASSERT_EQ(d.dev->send_eager(*db, tag(7), &v, 8), PSM2_OK);
+    ASSERT_TRUE(poll_until(*b.dev, nullptr, [&] { return !b.sink.eager.empty(); }));
+    for (int i = 0; i < 100; ++i) b.dev->progress();
+    ASSERT_EQ(b.sink.eager.size(), 1u);
+    EXPECT_EQ(b.sink.eager[0].tag.w[0], 7u);
+    EXPECT_EQ(b.sink.eager[0].from, bd);
+}
+
 TEST_P(ShmPair, ClosedPeerIsReportedAfterItsMessages) {
     uint64_t v = 7;
     ASSERT_EQ(a.dev->send_eager(*ab, tag(1), &v, 8), PSM2_OK);
