@@ -24,6 +24,11 @@ fi_info -l 2>/dev/null | grep -q '^psm:' || skip "this libfabric has no 'psm' pr
 export LD_LIBRARY_PATH="$shim_dir:$psm2_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export FI_PROVIDER=psm
 export PSM2_SIM="psm1-libfabric-$$"
+# A job key of our own: the provider's default key is the same for every
+# run, and a concurrent run (another build directory's test suite) would
+# otherwise meet ours in the same shared-memory segment names.
+FI_PSM_UUID=$(cat /proc/sys/kernel/random/uuid) || exit 1
+export FI_PSM_UUID
 
 tmp=$(mktemp -d) || exit 1
 ls /dev/shm > "$tmp/shm-before" 2> /dev/null
