@@ -1,5 +1,6 @@
 #include "hal/sim/fabric.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "hal/env.h"
 #include "hal/log.h"
@@ -71,8 +73,54 @@ bool config_from_env(FabricConfig* out) {
     return true;
 }
 
+namespace {
+
+// Fabrics whose every process died without closing leave their directory
+// and context segments behind; the next fabric opened by this user removes
+// them (a fabric with any live owner is left alone).
+void sweep_dead_fabrics(const std::string& keep) {
+    std::string prefix = "psm2_sim." + std::to_string(getuid()) + ".";
+    DIR* d = opendir("/dev/shm");
+    if (!d) return;
+    std::vector<std::string> dead;
+    while (dirent* e = readdir(d)) {
+        std::string n = e->d_name;
+        if (n.compare(0, prefix.size(), prefix) != 0 || n.find(".u") != std::string::npos) continue;
+        std::string fabric = n.substr(prefix.size());
+        if ("/" + n == keep) continue;
+        int fd = shm_open(("/" + n).c_str(), O_RDONLY, 0600);
+        if (fd < 0) continue;
+        struct stat st{};
+        void* p = MAP_FAILED;
+        // A young directory may belong to a job that is starting right now
+        // (created, no context claimed yet): leave it.
+        bool young = fstat(fd, &st) == 0 && st.st_ctime + 10 > time(nullptr);
+        if (!young && size_t(st.st_size) >= sizeof(Fabric::Shared))
+            p = mmap(nullptr, sizeof(Fabric::Shared), PROT_READ, MAP_SHARED, fd, 0);
+        close(fd);
+        if (p == MAP_FAILED) continue;
+        auto* sh = static_cast<const Fabric::Shared*>(p);
+        bool alive = false;
+        for (uint32_t u = 0; u < kMaxUnits && !alive; ++u)
+            for (uint32_t c = 0; c < kContextsPerUnit && !alive; ++c)
+                alive = pid_alive(sh->owners[u][c].pid.load(std::memory_order_acquire));
+        bool ready = sh->ready.load(std::memory_order_acquire) != 0;
+        munmap(p, sizeof(Fabric::Shared));
+        // An unready directory may be one being created right now: keep it.
+        if (!alive && ready) dead.push_back(fabric);
+    }
+    closedir(d);
+    for (auto& f : dead) {
+        log::trace(log::kDevices, "simulated fabric %s: removing what its dead processes left", f.c_str());
+        Fabric::remove(f);
+    }
+}
+
+}  // namespace
+
 psm2_error_t Fabric::open(const FabricConfig& cfg, Fabric** out) {
     std::string name = directory_name(cfg.name);
+    sweep_dead_fabrics(name);
     bool created = false;
     int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
     if (fd >= 0) {
