@@ -114,6 +114,24 @@ TEST(IpsDevice, ConnectToAbsentPeerFailsFast) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
 }
 
+TEST(IpsDevice, ConnectToSilentPeerTimesOut) {
+    ScopedSimFabric f;
+    auto a = open_endpoint(), b = open_endpoint();   // b never makes progress
+    Conn* c = nullptr;
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(a->dev->connect(b->dev->local_epid(), 300'000'000, &c), PSM2_TIMEOUT);
+    auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_GE(took, 290ms);
+    EXPECT_LT(took, 3s);
+    // PSM2_CONNECT_TIMEOUT (seconds) applies when the caller gives none.
+    setenv("PSM2_CONNECT_TIMEOUT", "1", 1);
+    auto a2 = open_endpoint();
+    t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(a2->dev->connect(b->dev->local_epid(), 0, &c), PSM2_TIMEOUT);
+    unsetenv("PSM2_CONNECT_TIMEOUT");
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
+}
+
 TEST(IpsDevice, UuidMismatchIsRefused) {
     ScopedSimFabric f;
     auto a = open_endpoint(1), b = open_endpoint(2);
