@@ -30,13 +30,17 @@ export PSM2_SIM="psm1-libfabric-$$"
 FI_PSM_UUID=$(cat /proc/sys/kernel/random/uuid) || exit 1
 export FI_PSM_UUID
 
+# Shared-memory files of this run carry its job key or its simulated fabric's
+# name; only those are removed, so that tests running beside this one keep
+# theirs.
+uuid_hex=$(echo "$FI_PSM_UUID" | tr -d '-' | tr 'A-F' 'a-f')
 tmp=$(mktemp -d) || exit 1
-ls /dev/shm > "$tmp/shm-before" 2> /dev/null
 server_pid=
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2> /dev/null
-    ls /dev/shm 2> /dev/null | grep -vxF -f "$tmp/shm-before" | grep '^psm' |
-        while read -r f; do rm -f "/dev/shm/$f"; done
+    for f in /dev/shm/*"$uuid_hex"* /dev/shm/psm2_sim.*".$PSM2_SIM"*; do
+        [ -e "$f" ] && rm -f "$f"
+    done
     rm -rf "$tmp"
 }
 trap cleanup EXIT

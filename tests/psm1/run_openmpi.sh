@@ -7,10 +7,12 @@
 # Open MPI's psm MTL only opens on TrueScale hardware: /dev/ipath must exist
 # and a port under /sys/class/infiniband/qib*/ports/*/state must read ACTIVE.
 # (The original psm2-compat package made /dev/ipath a udev symlink to
-# /dev/hfi1_0.)  Without them, and as root, the test runs mpirun in a private
-# mount namespace where /dev and /sys/class are fresh tmpfs copies of the real
-# ones (every entry bind-mounted back) plus an empty /dev/ipath and one ACTIVE
-# qib0 port; nothing outside the test sees them.  Otherwise: skipped (77).
+# /dev/hfi1_0.)  The test therefore runs mpirun in a private mount namespace
+# (root only; otherwise skipped with 77) where /dev and /sys/class are fresh
+# tmpfs copies of the real ones - every entry bind-mounted back - plus an
+# empty /dev/ipath and one ACTIVE qib0 port, and /dev/shm is a private tmpfs:
+# the ranks' shared-memory files vanish with the namespace, whatever happens,
+# and never meet those of tests running beside this one.
 #
 # usage: run_openmpi.sh SHIM_DIR PSM2_DIR MPI_PROGRAM
 set -u
@@ -39,47 +41,42 @@ writable_copy() {
 if [ "${PSM1_TEST_INSIDE_NS:-}" = 1 ]; then
     # Second stage, inside the private mount namespace.
     stash=$PSM1_TEST_STASH
-    mkdir "$stash/dev" "$stash/class" || exit 1
+    mkdir "$stash/dev" "$stash/class" "$stash/ib" || exit 1
     writable_copy /dev "$stash/dev" || exit 1
-    touch /dev/ipath || exit 1
-    writable_copy /sys/class "$stash/class" || exit 1
-    mkdir -p /sys/class/infiniband/qib0/ports/1 || exit 1
-    echo "4: ACTIVE" > /sys/class/infiniband/qib0/ports/1/state || exit 1
+    umount -l /dev/shm && mount -t tmpfs -o mode=1777 psm1-test-shm /dev/shm || exit 1
+    [ -e /dev/ipath ] || touch /dev/ipath || exit 1
+    if ! grep -qs ACTIVE /sys/class/infiniband/qib*/ports/*/state; then
+        writable_copy /sys/class "$stash/class" || exit 1
+        if [ -d /sys/class/infiniband ]; then
+            writable_copy /sys/class/infiniband "$stash/ib" || exit 1
+        fi
+        mkdir -p /sys/class/infiniband/qib0/ports/1 || exit 1
+        echo "4: ACTIVE" > /sys/class/infiniband/qib0/ports/1/state || exit 1
+    fi
     unset PSM1_TEST_INSIDE_NS PSM1_TEST_STASH
-    exec "$0" "$@"
+    PSM1_TEST_IN_PRIVATE_NS=1 exec "$0" "$@"
 fi
 
 command -v mpirun.openmpi > /dev/null || skip "mpirun.openmpi not installed"
 ompi_info 2>/dev/null | grep -q 'MCA mtl: psm ' ||
     skip "this Open MPI has no 'psm' MTL component (mca_mtl_psm)"
 
-if [ ! -e /dev/ipath ] || ! grep -qs ACTIVE /sys/class/infiniband/qib*/ports/*/state; then
-    why="Open MPI's psm MTL needs /dev/ipath and an ACTIVE qib port"
-    [ "$(id -u)" = 0 ] || skip "$why; faking them in a private mount namespace needs root"
-    command -v unshare > /dev/null || skip "$why; unshare(1) is missing"
+if [ -z "${PSM1_TEST_IN_PRIVATE_NS:-}" ]; then
+    why="the test needs a private mount namespace (/dev/ipath, a qib port, /dev/shm)"
+    [ "$(id -u)" = 0 ] || skip "$why: root only"
+    command -v unshare > /dev/null || skip "$why: unshare(1) is missing"
     unshare --mount --propagation private true 2> /dev/null ||
-        skip "$why; this container does not allow a private mount namespace"
+        skip "$why: this container does not allow one"
     stash=$(mktemp -d) || exit 1
     PSM1_TEST_INSIDE_NS=1 PSM1_TEST_STASH=$stash \
         unshare --mount --propagation private "$0" "$@"
     rc=$?
     # Only empty mount points remain out here; rmdir (never rm -r) so that a
     # stash still holding mounts could never lose its contents.
-    rmdir "$stash/dev" "$stash/class" 2> /dev/null
+    rmdir "$stash/dev" "$stash/class" "$stash/ib" 2> /dev/null
     rmdir "$stash"
     exit $rc
 fi
-
-# Remove shared-memory files our ranks leave behind, even on failure.
-before=$(mktemp) || exit 1
-ls /dev/shm > "$before" 2> /dev/null
-cleanup() {
-    ls /dev/shm 2> /dev/null | grep -vxF -f "$before" | grep '^psm' |
-        while read -r f; do rm -f "/dev/shm/$f"; done
-    rm -f "$before"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 export LD_LIBRARY_PATH="$shim_dir:$psm2_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # timeout(1) bounds a hung job; -k kills what ignores the TERM.
