@@ -6,8 +6,8 @@
  * and OUR libpsm2.so.2 are the ones mapped, then drives one endpoint
  * connected to itself: version handshake, queries, MQ send/receive of several
  * sizes with exact and masked 64-bit tags, unexpected messages and probes,
- * truncation, cancel, ipeek, stats, active messages, error handlers, bad
- * input, shutdown.
+ * truncation, cancel, ipeek, stats, options, active messages, error
+ * handlers, bad input, shutdown.
  *
  * usage: psm1_client SHIM_DIR PSM2_DIR
  *   (the directories our two libraries must be loaded from) */
@@ -279,6 +279,25 @@ static void test_ipeek(void)
     CHECK(seen == 2 && y == 5, "ipeek saw %d completions", seen);
 }
 
+/* Components, option keys and MQ options keep their PSM1 numbers. */
+static void test_options(void)
+{
+    uint32_t debug = 0x5, got = 0;
+    uint64_t len = sizeof got;
+    CHECK_OK(psm_setopt(PSM_COMPONENT_CORE, NULL, PSM_CORE_OPT_DEBUG, &debug, sizeof debug));
+    CHECK_OK(psm_getopt(PSM_COMPONENT_CORE, NULL, PSM_CORE_OPT_DEBUG, &got, &len));
+    CHECK(got == debug && len == sizeof got, "core debug option read back %#x", got);
+    debug = 0;
+    CHECK_OK(psm_setopt(PSM_COMPONENT_CORE, NULL, PSM_CORE_OPT_DEBUG, &debug, sizeof debug));
+
+    uint32_t thresh = 0, new_thresh = 12345;
+    CHECK_OK(psm_mq_getopt(mq, PSM_MQ_RNDV_SHM_SZ, &thresh));
+    CHECK_OK(psm_mq_setopt(mq, PSM_MQ_RNDV_SHM_SZ, &new_thresh));
+    CHECK_OK(psm_mq_getopt(mq, PSM_MQ_RNDV_SHM_SZ, &got));
+    CHECK(got == new_thresh, "MQ shm rendezvous threshold read back %u", got);
+    CHECK_OK(psm_mq_setopt(mq, PSM_MQ_RNDV_SHM_SZ, &thresh));
+}
+
 /* ---- active messages --------------------------------------------------- */
 static int am_request_idx, am_reply_idx;
 static volatile int am_replies;
@@ -460,6 +479,7 @@ int main(int argc, char **argv)
     test_unexpected_order();
     test_truncation();
     test_ipeek();
+    test_options();
     test_am();
     test_error_handlers();
     test_bad_input();
