@@ -28,6 +28,7 @@ struct Pending {
     uint16_t tid_offset = 0;
     bool expected = false;
     uint32_t rndv_id = 0;               // sender rendezvous this data belongs to (0 = none)
+    uint32_t data_len = 0;              // rendezvous bytes this packet accounts for
     uint64_t am_completion = 0;         // on_am_done cookie once acked (0 = none)
 };
 
@@ -40,6 +41,12 @@ struct IpsConn final : hal::Conn {
     State state = kConnecting;
     psm2_error_t refused = PSM2_OK;     // set by a negative connect reply
     uint64_t last_request_ns = 0;       // connect request retry timer
+    // Same host and its memory readable with process_vm_readv (probed at
+    // connect): rendezvous data is then read straight from the sender's
+    // buffer, one copy, and only headers travel (like an SDMA request whose
+    // payload the HFI fetches itself).
+    bool can_read_peer = false;
+    int32_t peer_pid = 0;
 
     SendSeq tx;
     RecvSeq rx;

@@ -1,6 +1,7 @@
 #include "hal/ips/ips_device.h"
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -90,6 +91,9 @@ IpsDevice::IpsDevice(const hal::OpenParams& p, std::unique_ptr<hfi::Context> ctx
     const auto& i = ctx_->info();
     epid_ = make_epid(i.lid, i.context, i.subcontext);
     txbuf_.resize(hfi::kMaxWireHeaderBytes + sizeof(IpsHeader));
+    my_probe_.pid = getpid();
+    my_probe_.probe_addr = reinterpret_cast<uint64_t>(&epid_);
+    cma_enabled_ = env::get_str("PSM2_KASSIST_MODE") != "none";
 }
 
 IpsDevice::~IpsDevice() {
@@ -142,7 +146,7 @@ void IpsDevice::send_connect_request(IpsConn& c, uint64_t now) {
     ih.aux0 = uint32_t(epid_ >> 32);
     ih.aux1 = uint32_t(gen_.gen);
     c.last_request_ns = now;
-    transmit(c, kOpConnectReq, ih, 0, nullptr, 0);
+    transmit(c, kOpConnectReq, ih, 0, reinterpret_cast<const uint8_t*>(&my_probe_), sizeof my_probe_);
 }
 
 psm2_error_t IpsDevice::connect(psm2_epid_t epid, int64_t timeout_ns, Conn** out) {
@@ -415,7 +419,7 @@ void IpsDevice::release_acked(IpsConn& c, uint32_t count) {
         if (p.rndv_id) {
             auto it = send_rndv_.find(p.rndv_id);
             if (it != send_rndv_.end()) {
-                it->second.acked += p.ih.paylen;
+                it->second.acked += p.data_len;
                 if (it->second.acked >= it->second.total) {
                     Event e{Event::kSendDone};
                     e.cookie = it->second.cookie;

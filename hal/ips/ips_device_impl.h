@@ -96,8 +96,10 @@ private:
 
     // ips_recv.cpp
     void handle_packet(const hfi::RecvPacket& pkt);
-    void handle_connect_request(const hfi::WireHeader& wh, const IpsHeader& ih);
-    void handle_connect_reply(const IpsHeader& ih);
+    void handle_connect_request(const hfi::WireHeader& wh, const IpsHeader& ih,
+                                const uint8_t* payload, uint32_t len);
+    void handle_connect_reply(const IpsHeader& ih, const uint8_t* payload, uint32_t len);
+    void probe_peer_memory(IpsConn& c, const uint8_t* payload, uint32_t len);
     void handle_sequenced(IpsConn& c, uint8_t op, const hfi::WireHeader& wh, const IpsHeader& ih,
                           const uint8_t* payload, uint32_t len);
     void handle_cts(IpsConn& c, const IpsHeader& ih);
@@ -123,6 +125,8 @@ private:
     std::deque<Event> deferred_;
     bool defer_ = false;
     std::vector<uint8_t> txbuf_;
+    ConnectPayload my_probe_{};
+    bool cma_enabled_ = true;   // PSM2_KASSIST_MODE=none turns single-copy reads off
 };
 
 }  // namespace psm::hal::ips

@@ -1,6 +1,8 @@
 // Receive side of the reliable protocol: connection handshake, acks and
 // naks, in-order acceptance, eager delivery and reassembly, rendezvous
 // (CTS on the sender, data placement and completion on the receiver), AM.
+#include <sys/uio.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -27,10 +29,10 @@ void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
     if (ih.paylen != pkt.payload_len) return;
     switch (wh.opcode) {
     case kOpConnectReq:
-        handle_connect_request(wh, ih);
+        handle_connect_request(wh, ih, pkt.payload, pkt.payload_len);
         return;
     case kOpConnectRep:
-        handle_connect_reply(ih);
+        handle_connect_reply(ih, pkt.payload, pkt.payload_len);
         return;
     default:
         break;
@@ -61,7 +63,23 @@ void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
     }
 }
 
-void IpsDevice::handle_connect_request(const hfi::WireHeader& wh, const IpsHeader& ih) {
+void IpsDevice::probe_peer_memory(IpsConn& c, const uint8_t* payload, uint32_t len) {
+    c.can_read_peer = false;
+    if (!cma_enabled_ || len != sizeof(ConnectPayload)) return;
+    ConnectPayload cp;
+    std::memcpy(&cp, payload, sizeof cp);
+    if (cp.pid <= 0 || cp.pid == getpid()) return;   // another host's pid means nothing here
+    psm2_epid_t seen = 0;
+    iovec local{&seen, sizeof seen};
+    iovec remote{reinterpret_cast<void*>(cp.probe_addr), sizeof seen};
+    if (process_vm_readv(cp.pid, &local, 1, &remote, 1, 0) == ssize_t(sizeof seen) && seen == c.epid) {
+        c.can_read_peer = true;
+        c.peer_pid = cp.pid;
+    }
+}
+
+void IpsDevice::handle_connect_request(const hfi::WireHeader& wh, const IpsHeader& ih,
+                                       const uint8_t* payload, uint32_t len) {
     psm2_epid_t from = epid_from(ih);
     uint32_t status = kConnOk;
     if (std::memcmp(ih.tag, uuid_, 12) != 0 || std::memcmp(&ih.msg_len, uuid_ + 12, 4) != 0)
@@ -98,12 +116,13 @@ void IpsDevice::handle_connect_request(const hfi::WireHeader& wh, const IpsHeade
         ctx_->forget({wh.slid, epid_context(from)});
     }
     c->route = {wh.slid, epid_context(from)};
+    if (c->peer_conn != ih.src_conn || !c->peer_pid) probe_peer_memory(*c, payload, len);
     c->peer_conn = ih.src_conn;
     c->state = IpsConn::kConnected;
-    transmit(*c, kOpConnectRep, rep, 0, nullptr, 0);
+    transmit(*c, kOpConnectRep, rep, 0, reinterpret_cast<const uint8_t*>(&my_probe_), sizeof my_probe_);
 }
 
-void IpsDevice::handle_connect_reply(const IpsHeader& ih) {
+void IpsDevice::handle_connect_reply(const IpsHeader& ih, const uint8_t* payload, uint32_t len) {
     IpsConn* c = conn_at(ih.dst_conn);
     if (!c || c->epid != epid_from(ih)) return;
     if (ih.aux1 == kConnBadUuid) {
@@ -118,6 +137,8 @@ void IpsDevice::handle_connect_reply(const IpsHeader& ih) {
         c->peer_conn = ih.src_conn;
         c->state = IpsConn::kConnected;
     }
+    if (c->state == IpsConn::kConnected && c->peer_conn == ih.src_conn && !c->peer_pid)
+        probe_peer_memory(*c, payload, len);
 }
 
 void IpsDevice::handle_sequenced(IpsConn& c, uint8_t op, const hfi::WireHeader& wh,
@@ -221,20 +242,32 @@ void IpsDevice::handle_cts(IpsConn& c, const IpsHeader& ih) {
     }
     uint32_t start = ih.offset, end = uint32_t(std::min<uint64_t>(uint64_t(ih.offset) + ih.msg_len, s.total));
     uint32_t tid_bytes = ctx_->info().tid_max_bytes;
+    bool reader = (ih.tag[1] & kCtsReadsSender) != 0;
+    uint32_t step = reader ? kReadChunk : set_.mtu;
     for (uint32_t off = start; off < end;) {
-        uint32_t n = std::min(end - off, set_.mtu);
+        uint32_t n = std::min(end - off, step);
         uint32_t rel = off - start;
         Pending p;
         p.opcode = kOpExpTid;
         p.ih.aux0 = ih.aux0;
         p.ih.aux1 = ih.aux1;
         p.ih.offset = off;
-        p.payload = s.buf + off;
         p.expected = true;
         p.tid = uint16_t(ih.tag[0] + rel / tid_bytes);
         p.tid_offset = uint16_t((rel % tid_bytes) / 64);
         p.rndv_id = ih.aux0;
-        queue(c, std::move(p), n);
+        p.data_len = n;
+        if (reader) {
+            // Header only: the receiver reads n bytes at this address.
+            uint64_t addr = reinterpret_cast<uint64_t>(s.buf + off);
+            p.ih.tag[0] = uint32_t(addr);
+            p.ih.tag[1] = uint32_t(addr >> 32);
+            p.ih.msg_len = n;
+            queue(c, std::move(p), 0);
+        } else {
+            p.payload = s.buf + off;
+            queue(c, std::move(p), n);
+        }
         off += n;
     }
     pump(c, now_ns());
@@ -261,7 +294,7 @@ bool IpsDevice::announce_windows(RecvRndv& r) {
         p.ih.offset = w.offset;
         p.ih.msg_len = w.len;
         p.ih.tag[0] = w.tid;
-        p.ih.tag[1] = w.tid_count;
+        p.ih.tag[1] = w.tid_count | (r.conn->can_read_peer ? kCtsReadsSender : 0);
         p.ih.tag[2] = r.len;
         queue(*r.conn, std::move(p), 0);
         r.windows.push_back(w);
@@ -279,11 +312,25 @@ void IpsDevice::handle_data(IpsConn& c, const hfi::WireHeader& wh, const IpsHead
         return ih.offset >= x.offset && ih.offset - x.offset < x.len;
     });
     if (w == r.windows.end()) return;
-    // The "hardware" places the payload where the TID entry points.
-    void* dst = ctx_->tid_target(wh.tid, uint32_t(wh.offset) * 64u, len);
-    if (dst && len) std::memcpy(dst, payload, len);
-    w->got += len;
-    r.received += len;
+    uint32_t bytes = len;
+    if (len == 0 && ih.msg_len) {
+        // Header only: fetch the bytes from the sender's buffer ourselves.
+        bytes = ih.msg_len;
+        void* dst = ctx_->tid_target(wh.tid, uint32_t(wh.offset) * 64u, bytes);
+        iovec local{dst, bytes};
+        iovec remote{reinterpret_cast<void*>(uint64_t(ih.tag[1]) << 32 | ih.tag[0]), bytes};
+        if (!dst || !c.can_read_peer ||
+            process_vm_readv(c.peer_pid, &local, 1, &remote, 1, 0) != ssize_t(bytes)) {
+            finish_recv(ih.aux1, PSM2_EPID_UNREACHABLE);   // the sender's memory is gone
+            return;
+        }
+    } else {
+        // The "hardware" places the payload where the TID entry points.
+        void* dst = ctx_->tid_target(wh.tid, uint32_t(wh.offset) * 64u, len);
+        if (dst && len) std::memcpy(dst, payload, len);
+    }
+    w->got += bytes;
+    r.received += bytes;
     if (w->got >= w->len) {
         ctx_->tid_free(w->tid, w->tid_count);
         r.windows.erase(w);

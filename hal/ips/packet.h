@@ -46,4 +46,19 @@ static_assert(sizeof(IpsHeader) == 44);
 
 inline constexpr uint32_t kNoConn = ~0u;
 
+// Payload of connect request/reply: where the peer can check that it may
+// read this process's memory (process_vm_readv of probe_addr must return
+// the sender's epid).
+struct ConnectPayload {
+    int32_t pid;
+    uint32_t reserved;
+    uint64_t probe_addr;
+};
+
+// CTS tag[1]: TID count, and this bit when the receiver will read the data
+// itself (senders then send headers only).
+inline constexpr uint32_t kCtsReadsSender = 0x80000000u;
+// Bytes one header-only data packet describes (an SDMA request's worth).
+inline constexpr uint32_t kReadChunk = 256u << 10;
+
 }  // namespace psm::hal::ips
