@@ -75,6 +75,8 @@ void IpsDevice::probe_peer_memory(IpsConn& c, const uint8_t* payload, uint32_t l
     if (process_vm_readv(cp.pid, &local, 1, &remote, 1, 0) == ssize_t(sizeof seen) && seen == c.epid) {
         c.can_read_peer = true;
         c.peer_pid = cp.pid;
+        log::trace(log::kDevices, "hfi: epid 0x%llx is on this host: single-copy rendezvous reads",
+                   static_cast<unsigned long long>(c.epid));
     }
 }
 

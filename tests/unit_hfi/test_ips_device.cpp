@@ -344,3 +344,55 @@ TEST(IpsDeviceFaults, PeerKilledMidRendezvousFailsTheSend) {
     auto b2 = open_endpoint();
     EXPECT_NE(connect_pair(*a, *b2), nullptr);
 }
+
+// Between two processes the receiver reads rendezvous data straight from the
+// sender (single copy); the bytes must be exactly the sender's.
+TEST(IpsDeviceProcesses, RendezvousBetweenProcessesIsExact) {
+    ScopedSimFabric fabric("gen1");
+    const std::vector<uint32_t> sizes = {64000, (1u << 20) + 7, (5u << 20) + 4096 + 3};
+    int to_parent[2];
+    ASSERT_EQ(pipe(to_parent), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        alarm(30);
+        auto b = open_endpoint();
+        psm2_epid_t e = b->dev->local_epid();
+        if (write(to_parent[1], &e, sizeof e) != sizeof e) _exit(1);
+        std::vector<std::vector<uint8_t>> dst;
+        size_t pulled = 0;
+        while (b->sink.pulls_done.size() < sizes.size()) {
+            b->dev->progress();
+            while (pulled < b->sink.rts.size()) {
+                auto& r = b->sink.rts[pulled++];
+                dst.emplace_back(r.len);
+                b->dev->pull(*r.from, r.token, dst.back().data(), r.len, pulled - 1);
+            }
+        }
+        uint8_t ok = 1;
+        for (size_t i = 0; i < sizes.size(); ++i)
+            ok &= b->sink.pulls_done[i].second == PSM2_OK && dst[i] == pattern(uint32_t(i), sizes[i]);
+        if (write(to_parent[1], &ok, 1) != 1) _exit(1);
+        for (int i = 0; i < 100000; ++i) b->dev->progress();   // let the last acks out
+        _exit(0);
+    }
+    psm2_epid_t peer = 0;
+    ASSERT_EQ(read(to_parent[0], &peer, sizeof peer), ssize_t(sizeof peer));
+    auto a = open_endpoint();
+    Conn* c = nullptr;
+    ASSERT_EQ(a->dev->connect(peer, 5'000'000'000, &c), PSM2_OK);
+    std::vector<std::vector<uint8_t>> src;
+    for (uint32_t i = 0; i < sizes.size(); ++i) {
+        src.push_back(pattern(i, sizes[i]));
+        ASSERT_EQ(a->dev->send_rts(*c, tag_of(i), src.back().data(), sizes[i], i), PSM2_OK);
+    }
+    auto end = std::chrono::steady_clock::now() + 20s;
+    while (a->sink.sends_done.size() < sizes.size() && std::chrono::steady_clock::now() < end)
+        a->dev->progress();
+    uint8_t ok = 0;
+    EXPECT_EQ(read(to_parent[0], &ok, 1), 1);
+    int st = 0;
+    waitpid(child, &st, 0);
+    EXPECT_EQ(ok, 1);
+    ASSERT_EQ(a->sink.sends_done.size(), sizes.size());
+    for (auto& d : a->sink.sends_done) EXPECT_EQ(d.second, PSM2_OK);
+}
