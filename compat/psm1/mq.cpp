@@ -124,9 +124,8 @@ PSM1_EXPORT psm_error_t __psm_mq_iprobe(psm_mq_t mq, uint64_t rtag, uint64_t rta
 {
     psm2_mq_tag_t tag = psm1::tag_from_psm1(rtag);
     psm2_mq_tag_t mask = psm1::mask_from_psm1(rtagsel);
-    psm2_mq_status2_t status2{};
-    psm2_error_t err = psm2_mq_iprobe2(to_psm2(mq), PSM2_MQ_ANY_ADDR, &tag, &mask,
-                                       status != nullptr ? &status2 : nullptr);
+    psm2_mq_status2_t status2{}; // always asked for: PSM1 allows a NULL status
+    psm2_error_t err = psm2_mq_iprobe2(to_psm2(mq), PSM2_MQ_ANY_ADDR, &tag, &mask, &status2);
     if (err == PSM2_OK && status != nullptr)
         to_psm1(status2, status);
     return to_psm1(err);
