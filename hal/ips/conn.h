@@ -76,6 +76,7 @@ struct RecvWindow {
 };
 
 struct RecvRndv {
+    uint32_t id = 0;
     IpsConn* conn = nullptr;
     uint32_t sender_id = 0;
     uint8_t* dst = nullptr;

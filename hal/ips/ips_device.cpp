@@ -97,8 +97,25 @@ IpsDevice::IpsDevice(const hal::OpenParams& p, std::unique_ptr<hfi::Context> ctx
 }
 
 IpsDevice::~IpsDevice() {
+    // One bounded drain for everybody, then a disconnect to each peer (so a
+    // job closing with many dead peers does not wait once per peer).
+    defer_ = true;
+    uint64_t start = now_ns();
+    auto busy = [&] {
+        for (auto& c : conns_)
+            if (c->state == IpsConn::kConnected && !c->q.empty()) return true;
+        return false;
+    };
+    while (busy() && now_ns() - start < kDisconnectDrainNs) {
+        poll_receive(kReceiveBudget);
+        for (auto& c : conns_) service_timers(*c, now_ns());
+        sched_yield();
+    }
     for (auto& c : conns_)
-        if (c->state == IpsConn::kConnected) disconnect(c.get());
+        if (c->state == IpsConn::kConnected) {
+            c->q.clear();
+            disconnect(c.get());
+        }
 }
 
 bool IpsDevice::reaches(psm2_epid_t epid) const {
@@ -231,7 +248,9 @@ void IpsDevice::disconnect(Conn* conn) {
         }
         send_control(*c, kOpDisconnectReq, IpsHeader{});
     }
-    lose_peer(*c, PSM2_EPID_UNREACHABLE);
+    // The engine already failed what it had pending toward this peer
+    // (peer_removed comes first): drop ours without completions.
+    lose_peer(*c, PSM2_EPID_UNREACHABLE, false);
     c->state = IpsConn::kClosed;
     c->peer_cookie = nullptr;
     if (auto it = by_epid_.find(c->epid); it != by_epid_.end() && it->second == c->index)
@@ -381,6 +400,7 @@ psm2_error_t IpsDevice::pull(Conn& conn, const RndvToken& token, void* dst, uint
     uint32_t id = next_rndv_id_++;
     if (next_rndv_id_ == 0) next_rndv_id_ = 1;
     RecvRndv r;
+    r.id = id;
     r.conn = c;
     r.sender_id = uint32_t(token.w[0]);
     r.dst = static_cast<uint8_t*>(dst);
@@ -394,6 +414,7 @@ psm2_error_t IpsDevice::pull(Conn& conn, const RndvToken& token, void* dst, uint
         p.ih.aux1 = id;
         queue(*c, std::move(p), 0);
         Event e{Event::kPullDone};
+        e.conn = c;
         e.cookie = recv_cookie;
         deferred_.push_back(std::move(e));
         pump(*c, now_ns());
@@ -422,6 +443,7 @@ void IpsDevice::release_acked(IpsConn& c, uint32_t count) {
                 it->second.acked += p.data_len;
                 if (it->second.acked >= it->second.total) {
                     Event e{Event::kSendDone};
+                    e.conn = it->second.conn;
                     e.cookie = it->second.cookie;
                     send_rndv_.erase(it);
                     emit(std::move(e));
@@ -455,17 +477,20 @@ void IpsDevice::service_timers(IpsConn& c, uint64_t now) {
     }
 }
 
-void IpsDevice::lose_peer(IpsConn& c, psm2_error_t err) {
+void IpsDevice::lose_peer(IpsConn& c, psm2_error_t err, bool notify) {
     bool had_work = !c.q.empty();
     for (auto it = send_rndv_.begin(); it != send_rndv_.end();) {
         if (it->second.conn != &c) {
             ++it;
             continue;
         }
-        Event e{Event::kSendDone};
-        e.cookie = it->second.cookie;
-        e.err = err;
-        emit(std::move(e));
+        if (notify) {
+            Event e{Event::kSendDone};
+            e.conn = &c;
+            e.cookie = it->second.cookie;
+            e.err = err;
+            emit(std::move(e));
+        }
         it = send_rndv_.erase(it);
         had_work = true;
     }
@@ -476,7 +501,13 @@ void IpsDevice::lose_peer(IpsConn& c, psm2_error_t err) {
         }
         uint32_t id = it->first;
         ++it;
-        finish_recv(id, err);
+        if (notify) {
+            finish_recv(id, err);
+        } else {
+            auto gone = recv_rndv_.find(id);
+            for (auto& w : gone->second.windows) ctx_->tid_free(w.tid, w.tid_count);
+            recv_rndv_.erase(gone);
+        }
         had_work = true;
     }
     c.q.clear();
@@ -484,7 +515,7 @@ void IpsDevice::lose_peer(IpsConn& c, psm2_error_t err) {
     c.tx = SendSeq(set_.window, set_.timer);
     bool was_connected = c.state == IpsConn::kConnected;
     c.state = IpsConn::kLost;
-    if (was_connected && had_work && err != PSM2_OK && c.peer_cookie) {
+    if (notify && was_connected && had_work && err != PSM2_OK && c.peer_cookie) {
         log::trace(log::kDevices, "hfi: peer epid 0x%llx lost (%d)", static_cast<unsigned long long>(c.epid), err);
         Event e{Event::kPeerLost};
         e.conn = &c;

@@ -88,7 +88,7 @@ private:
     void send_connect_request(IpsConn& c, uint64_t now);
     void release_acked(IpsConn& c, uint32_t count);
     void service_timers(IpsConn& c, uint64_t now);
-    void lose_peer(IpsConn& c, psm2_error_t err);
+    void lose_peer(IpsConn& c, psm2_error_t err, bool notify = true);
     void emit(Event&& e);
     void dispatch(Event& e);
     int drain_deferred();

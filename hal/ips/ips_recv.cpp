@@ -40,8 +40,8 @@ void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
     IpsConn* c = conn_at(ih.dst_conn);
     if (!c || c->state != IpsConn::kConnected || c->peer_conn != ih.src_conn) return;
     if (wh.opcode == kOpDisconnectReq) {
-        lose_peer(*c, PSM2_OK);
-        c->state = IpsConn::kLost;
+        // The peer closed: whatever was still under way toward it fails.
+        lose_peer(*c, PSM2_EPID_UNREACHABLE);
         return;
     }
     uint64_t now = now_ns();
@@ -237,6 +237,7 @@ void IpsDevice::handle_cts(IpsConn& c, const IpsHeader& ih) {
     s.total = std::min<uint64_t>(ih.tag[2], s.len);
     if (s.total == 0 || s.acked >= s.total) {
         Event e{Event::kSendDone};
+        e.conn = &c;
         e.cookie = s.cookie;
         send_rndv_.erase(it);
         emit(std::move(e));
@@ -277,9 +278,7 @@ void IpsDevice::handle_cts(IpsConn& c, const IpsHeader& ih) {
 
 // Receiver: program TID entries and announce windows until enough is in flight.
 bool IpsDevice::announce_windows(RecvRndv& r) {
-    uint32_t id = 0;
-    for (auto& [k, v] : recv_rndv_)
-        if (&v == &r) id = k;
+    uint32_t id = r.id;
     while (r.next_offset < r.len) {
         uint32_t outstanding = 0;
         for (auto& w : r.windows) outstanding += w.len - w.got;
@@ -346,6 +345,7 @@ void IpsDevice::finish_recv(uint32_t id, psm2_error_t err) {
     if (it == recv_rndv_.end()) return;
     for (auto& w : it->second.windows) ctx_->tid_free(w.tid, w.tid_count);
     Event e{Event::kPullDone};
+    e.conn = it->second.conn;
     e.cookie = it->second.cookie;
     e.err = err;
     recv_rndv_.erase(it);

@@ -222,6 +222,28 @@ TEST_P(IpsDeviceGen, ActiveMessagesAndCompletion) {
     EXPECT_GT(p.a->dev->limits().am_max_request_short, 1000u);
 }
 
+TEST_P(IpsDeviceGen, DisconnectDropsPendingWorkWithoutCompletions) {
+    // The engine fails its own requests before it disconnects a peer; a
+    // completion from the device afterwards would complete them twice.
+    Pair p(GetParam());
+    auto data = pattern(9, 1u << 20);
+    ASSERT_EQ(p.a->dev->send_rts(*p.ab, tag_of(1), data.data(), uint32_t(data.size()), 5), PSM2_OK);
+    ASSERT_TRUE(run_until(*p.a, *p.b, [&] { return p.b->sink.rts.size() == 1; }));
+    std::vector<uint8_t> dst(data.size());
+    ASSERT_EQ(p.b->dev->pull(*p.ba, p.b->sink.rts[0].token, dst.data(), uint32_t(dst.size()), 6), PSM2_OK);
+    p.b->dev->disconnect(p.ba);
+    p.a->dev->disconnect(p.ab);
+    for (int i = 0; i < 1000; ++i) {
+        p.a->dev->progress();
+        p.b->dev->progress();
+    }
+    EXPECT_TRUE(p.a->sink.sends_done.empty());
+    EXPECT_TRUE(p.b->sink.pulls_done.empty());
+    EXPECT_EQ(p.a->dev->send_eager(*p.ab, tag_of(2), "x", 1), PSM2_EPID_UNREACHABLE);
+    // And the pair can connect again afterwards.
+    EXPECT_NE(connect_pair(*p.a, *p.b), nullptr);
+}
+
 INSTANTIATE_TEST_SUITE_P(Gens, IpsDeviceGen, ::testing::Values("gen1", "gen2"));
 
 TEST(IpsDeviceFaults, LossReorderDupCorruptDeliverOnceInOrder) {
