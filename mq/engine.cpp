@@ -2,7 +2,10 @@
 // the free functions of mq/engine.h.
 #include "mq/engine.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 
 #include "hal/env.h"
 #include "hal/log.h"
@@ -23,6 +26,18 @@ uint32_t env_threshold(const char* name) {
     return v < 0 ? 0u : v > int64_t(UINT32_MAX) ? UINT32_MAX : static_cast<uint32_t>(v);
 }
 
+// PSM2_MQ_PRINT_STATS: one summary per endpoint when it closes.
+void print_stats(const psm2_mq_stats& s) {
+    std::fprintf(stderr,
+                 "[%d] psm2 mq stats: tx %lu (eager %lu / %lu B, rndv %lu / %lu B, shm %lu); "
+                 "rx user %lu / %lu B, unexpected %lu / %lu B, shm %lu; sysbufs %lu / %lu B\n",
+                 static_cast<int>(getpid()), (unsigned long)s.tx_num, (unsigned long)s.tx_eager_num,
+                 (unsigned long)s.tx_eager_bytes, (unsigned long)s.tx_rndv_num, (unsigned long)s.tx_rndv_bytes,
+                 (unsigned long)s.tx_shm_num, (unsigned long)s.rx_user_num, (unsigned long)s.rx_user_bytes,
+                 (unsigned long)s.rx_sys_num, (unsigned long)s.rx_sys_bytes, (unsigned long)s.rx_shm_num,
+                 (unsigned long)s.rx_sysbuf_num, (unsigned long)s.rx_sysbuf_bytes);
+}
+
 }  // namespace
 
 DeviceClass device_class(const hal::Device& d) {
@@ -34,11 +49,14 @@ Engine::Engine(psm2_ep_t ep)
     : ep_(ep),
       pool_(this),
       rndv_intra_(env_threshold("PSM2_MQ_RNDV_SHM_THRESH")),
-      rndv_fabric_(env_threshold("PSM2_MQ_RNDV_HFI_THRESH")) {
+      rndv_fabric_(env_threshold("PSM2_MQ_RNDV_HFI_THRESH")),
+      max_sends_(static_cast<uint64_t>(std::max<int64_t>(1, env::get_int("PSM2_MQ_SENDREQS_MAX")))),
+      max_recvs_(static_cast<uint64_t>(std::max<int64_t>(1, env::get_int("PSM2_MQ_RECVREQS_MAX")))) {
     live_engines().push_back(this);
 }
 
 Engine::~Engine() {
+    if (env::get_int("PSM2_MQ_PRINT_STATS") > 0) print_stats(stats());
     // Unexpected eager payloads are the only memory requests own.
     while (psm2_mq_req* m = unexpected_.oldest()) {
         unexpected_.remove(m);
@@ -71,6 +89,7 @@ void Engine::remove_peer(psm2_epaddr* p) {
     if (!p || !p->mq_state) return;
     fail_peer(p, PSM2_EPID_UNREACHABLE);
     std::erase(backlog_peers_, p);
+    std::erase(am_backlog_peers_, p);
     std::erase(peers_, p);
     delete p->mq_state;
     p->mq_state = nullptr;
@@ -93,6 +112,9 @@ void Engine::fail_peer(psm2_epaddr* p, psm2_error_t err) {
     if (!ps) return;
     while (psm2_mq_req* r = ps->backlog.pop_front(kMainSlot)) complete(r, err);
     while (psm2_mq_req* r = ps->inflight.pop_front(kMainSlot)) complete(r, err);
+    for (PendingAm& q : ps->am_backlog)
+        if (q.pkt.completion) am_.drop_completion(q.pkt.completion);
+    ps->am_backlog.clear();
     for (psm2_mq_req* r = pending_pulls_.head; r;) {
         psm2_mq_req* next = ReqList::next(r, kMainSlot);
         if (r->user.peer == p) {
@@ -113,6 +135,7 @@ int Engine::progress() {
     if (progress_depth_++ == 0)
         for (hal::Device* d : devices_) events += d->progress();
     if (!backlog_peers_.empty()) events += retry_backlog();
+    if (!am_backlog_peers_.empty()) events += retry_am_backlog();
     if (!pending_pulls_.empty()) events += retry_pulls();
     --progress_depth_;
     return events;
@@ -150,7 +173,7 @@ void Engine::complete(psm2_mq_req* r, psm2_error_t err) {
 
 void Engine::retire(psm2_mq_req* r) {
     if (r->state == ReqState::Complete && !r->internal) completed_.unlink(r, kMainSlot);
-    pool_.release(r);
+    release(r);
 }
 
 psm2_mq_req* Engine::dequeue_completion() {

@@ -1,7 +1,5 @@
 // Active messages: sending requests and replies, running handlers, the
 // completion callbacks, and the parameters reported to the user.
-#include <sched.h>
-
 #include <algorithm>
 
 #include "hal/log.h"
@@ -48,16 +46,55 @@ psm2_am_parameters Engine::am_parameters() const {
     return psm2_am_parameters{kAmMaxHandlers, m.nargs, m.request_short, m.reply_short};
 }
 
-// AM calls are blocking in PSM2 (the caller's args and payload are not
-// touched after return): when the device is full, drive progress until it
-// takes the packet.
-psm2_error_t Engine::send_am_blocking(psm2_epaddr* dest, const hal::AmPacket& pkt) {
-    for (int spins = 0;; ++spins) {
+// The caller's args and payload may be reused as soon as the call returns
+// (psm2_am.h), so when the device has no room the packet is copied and sent
+// later from progress(); packets to one peer keep their order.
+psm2_error_t Engine::send_am(psm2_epaddr* dest, const hal::AmPacket& pkt) {
+    PeerState* ps = dest->mq_state;
+    if (ps->am_backlog.empty()) {
         psm2_error_t err = dest->dev->send_am(*dest->conn, pkt);
         if (err != PSM2_EP_NO_RESOURCES) return err;
-        if (progress() == 0 && spins > 64) sched_yield();
-        if (dest->lost) return PSM2_EPID_UNREACHABLE;
     }
+    PendingAm& q = ps->am_backlog.emplace_back();
+    q.pkt = pkt;
+    if (pkt.nargs) q.args.assign(pkt.args, pkt.args + pkt.nargs);
+    if (pkt.len) {
+        auto* b = static_cast<const uint8_t*>(pkt.payload);
+        q.payload.assign(b, b + pkt.len);
+    }
+    q.pkt.args = q.args.data();
+    q.pkt.payload = q.payload.data();
+    if (!ps->in_am_backlog_list) {
+        ps->in_am_backlog_list = true;
+        am_backlog_peers_.push_back(dest);
+    }
+    return PSM2_OK;
+}
+
+int Engine::retry_am_backlog() {
+    int sent = 0;
+    for (size_t i = 0; i < am_backlog_peers_.size(); ++i) {
+        psm2_epaddr* p = am_backlog_peers_[i];
+        PeerState* ps = p->mq_state;
+        while (!ps->am_backlog.empty()) {
+            PendingAm& q = ps->am_backlog.front();
+            psm2_error_t err = p->dev->send_am(*p->conn, q.pkt);
+            if (err == PSM2_EP_NO_RESOURCES) break;
+            if (err != PSM2_OK) {
+                log::warn("mq: queued active message to %#lx failed (%d); dropped",
+                          static_cast<unsigned long>(p->epid), static_cast<int>(err));
+                if (q.pkt.completion) am_.drop_completion(q.pkt.completion);
+            }
+            ps->am_backlog.pop_front();
+            ++sent;
+        }
+    }
+    std::erase_if(am_backlog_peers_, [](psm2_epaddr* p) {
+        if (!p->mq_state->am_backlog.empty()) return false;
+        p->mq_state->in_am_backlog_list = false;
+        return true;
+    });
+    return sent;
 }
 
 psm2_error_t Engine::am_request(psm2_epaddr* dest, psm2_handler_t handler, const psm2_amarg_t* args, int nargs,
@@ -74,7 +111,7 @@ psm2_error_t Engine::am_request(psm2_epaddr* dest, psm2_handler_t handler, const
     pkt.flags = static_cast<uint32_t>(flags);
     pkt.is_reply = false;
     pkt.completion = fn ? am_.add_completion(fn, ctxt) : 0;
-    psm2_error_t err = send_am_blocking(dest, pkt);
+    psm2_error_t err = send_am(dest, pkt);
     if (err != PSM2_OK && pkt.completion) am_.drop_completion(pkt.completion);
     return err;
 }
@@ -96,7 +133,7 @@ psm2_error_t Engine::am_reply(AmToken* token, psm2_handler_t handler, const psm2
     pkt.is_reply = true;
     pkt.completion = fn ? am_.add_completion(fn, ctxt) : 0;
     token->replied = true;
-    psm2_error_t err = send_am_blocking(dest, pkt);
+    psm2_error_t err = send_am(dest, pkt);
     if (err != PSM2_OK) {
         token->replied = false;
         if (pkt.completion) am_.drop_completion(pkt.completion);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "hal/device.h"
@@ -19,13 +20,23 @@
 
 namespace psm::mq {
 
+// An AM request or reply the device had no room for: a private copy of the
+// arguments and payload (the caller's may be reused once the call returns).
+struct PendingAm {
+    hal::AmPacket pkt;                 // args/payload point into the vectors below
+    std::vector<psm2_amarg_t> args;
+    std::vector<uint8_t> payload;
+};
+
 // Per-peer engine state (psm2_epaddr::mq_state).
 struct PeerState {
     ReqList backlog;             // sends the device had no room for, in send order
     ReqList inflight;            // rendezvous sends and pulls the device still owes us
+    std::deque<PendingAm> am_backlog;   // AM packets waiting for device room, in order
     uint32_t rndv_threshold = 0; // the device's Limits::rndv_threshold, cached
     bool shm_like = false;       // counted in the shm statistics
     bool in_backlog_list = false;
+    bool in_am_backlog_list = false;
 };
 
 // Which MQ threshold option steers a device.
@@ -115,10 +126,20 @@ public:
     void on_peer_lost(hal::Conn& peer, psm2_error_t err) override;
 
 private:
-    psm2_mq_req* new_request(ReqKind kind) {
+    // user_limit: a request the user asked for (isend/irecv), subject to
+    // PSM2_MQ_SENDREQS_MAX / PSM2_MQ_RECVREQS_MAX; arrivals are always kept.
+    psm2_mq_req* new_request(ReqKind kind, bool user_limit = false) {
+        uint64_t& live = kind == ReqKind::Send ? live_sends_ : live_recvs_;
+        if (user_limit && live >= (kind == ReqKind::Send ? max_sends_ : max_recvs_)) return nullptr;
         psm2_mq_req* r = pool_.alloc();
-        if (r) r->kind = kind;
+        if (!r) return nullptr;
+        r->kind = kind;
+        ++live;
         return r;
+    }
+    void release(psm2_mq_req* r) {
+        --(r->kind == ReqKind::Send ? live_sends_ : live_recvs_);
+        pool_.release(r);
     }
     void complete(psm2_mq_req* r, psm2_error_t err);
     void deliver_eager(psm2_mq_req* r, psm2_epaddr* src, const Tag96& tag, const void* payload, uint32_t len);
@@ -129,7 +150,8 @@ private:
     int retry_backlog();
     int retry_pulls();
     void fail_peer(psm2_epaddr* p, psm2_error_t err);
-    psm2_error_t send_am_blocking(psm2_epaddr* dest, const hal::AmPacket& pkt);
+    psm2_error_t send_am(psm2_epaddr* dest, const hal::AmPacket& pkt);
+    int retry_am_backlog();
 
     static uint64_t cookie_of(const psm2_mq_req* r) {
         return reinterpret_cast<uintptr_t>(r) | (uint64_t(r->generation & 0xffff) << 48);
@@ -141,6 +163,7 @@ private:
     std::vector<hal::Device*> devices_;
     std::vector<psm2_epaddr*> peers_;
     std::vector<psm2_epaddr*> backlog_peers_;   // peers whose PeerState::backlog is non-empty
+    std::vector<psm2_epaddr*> am_backlog_peers_;   // peers whose PeerState::am_backlog is non-empty
     RequestPool pool_;
     SysbufPool sysbufs_;
     PostedQueue posted_;
@@ -155,6 +178,8 @@ private:
     bool rndv_fabric_set_ = false;
     uint32_t sysbuf_mbytes_ = 0;
     int progress_depth_ = 0;
+    uint64_t live_sends_ = 0, live_recvs_ = 0;
+    uint64_t max_sends_, max_recvs_;
 };
 
 }  // namespace psm::mq

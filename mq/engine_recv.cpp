@@ -46,7 +46,7 @@ psm2_error_t Engine::irecv(psm2_epaddr_t src, const Tag96& tag, const Tag96& sel
         *out = m;
         return PSM2_OK;
     }
-    psm2_mq_req* r = new_request(ReqKind::Recv);
+    psm2_mq_req* r = new_request(ReqKind::Recv, /*user_limit=*/true);
     if (!r) return PSM2_NO_MEMORY;
     r->user.peer = src;
     set_public_tag(r, tag);
@@ -131,7 +131,7 @@ void Engine::on_eager(hal::Conn& from, const Tag96& tag, const void* payload, ui
         // Out of memory: the message cannot be kept. Say so loudly; dropping
         // silently would turn into a hang at the receiver.
         log::warn("mq: out of memory for an unexpected message of %u bytes; message dropped", len);
-        if (m) pool_.release(m);
+        if (m) release(m);
         return;
     }
     if (len) std::memcpy(copy, payload, len);

@@ -35,7 +35,7 @@ psm2_error_t Engine::send_blocking(psm2_epaddr* dest, uint32_t flags, const Tag9
 psm2_error_t Engine::isend(psm2_epaddr* dest, uint32_t flags, const Tag96& tag, const void* buf, uint32_t len,
                            void* ctx, psm2_mq_req** out, bool internal) {
     PeerState* ps = dest->mq_state;
-    psm2_mq_req* r = new_request(ReqKind::Send);
+    psm2_mq_req* r = new_request(ReqKind::Send, /*user_limit=*/true);
     if (!r) return PSM2_NO_MEMORY;
     r->user.peer = dest;
     r->user.tag.tag[0] = tag.w[0];
@@ -73,7 +73,7 @@ psm2_error_t Engine::isend(psm2_epaddr* dest, uint32_t flags, const Tag96& tag, 
     }
     if (err != PSM2_OK) {
         *out = nullptr;
-        pool_.release(r);
+        release(r);
         return err;
     }
     return PSM2_OK;

@@ -39,7 +39,10 @@ bool RequestPool::add_chunk() {
     size_t n = chunks_.empty() ? kFirstChunk : std::min(chunks_.back().count * 2, kMaxChunk);
     std::unique_ptr<psm2_mq_req[]> slots(new (std::nothrow) psm2_mq_req[n]);
     if (!slots) return false;
-    for (size_t i = 0; i < n; ++i) free_.push_back(&slots[i], kMainSlot);
+    for (size_t i = 0; i < n; ++i) {
+        slots[i].engine = owner_;
+        free_.push_back(&slots[i], kMainSlot);
+    }
     Range range{reinterpret_cast<uintptr_t>(&slots[0]), reinterpret_cast<uintptr_t>(&slots[0] + n), owner_};
     {
         Registry& reg = registry();

@@ -27,10 +27,16 @@ public:
     psm2_mq_req* alloc() {
         if (free_.empty() && !add_chunk()) return nullptr;
         psm2_mq_req* r = free_.pop_front(kMainSlot);
-        const uint32_t gen = r->generation + 1;
-        *r = psm2_mq_req{};
-        r->generation = gen;
-        r->engine = owner_;
+        // Reset what a new request relies on; links are set by every list
+        // insertion and seq/token by whoever needs them.
+        r->user = psm2_mq_req_user{};
+        r->sysbuf = nullptr;
+        r->sysbuf_cap = 0;
+        r->mask_class = -1;
+        r->rndv = false;
+        r->internal = false;
+        r->peer_lost = false;
+        ++r->generation;
         ++live_;
         return r;
     }

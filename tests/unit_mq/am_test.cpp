@@ -180,12 +180,35 @@ TEST_F(Am, ParametersAreTheDeviceMinimumAndLimitsAreEnforced) {
     EXPECT_EQ(g_seen.completions, 1);
 }
 
-TEST_F(Am, RequestWaitsOutDeviceBackPressure) {
+TEST_F(Am, RequestsQueueBehindDeviceBackPressureInOrder) {
     a.dev.refuse_sends = 5;
-    ASSERT_EQ(psm2_am_request_short(&ab.a_to_b, idx_b[0], nullptr, 0, nullptr, 0, 0, nullptr, nullptr), PSM2_OK);
-    EXPECT_EQ(a.dev.refuse_sends, 0);
+    psm2_amarg_t arg;
+    char first[] = "first", second[] = "second";
+    arg.u64w0 = 1;
+    ASSERT_EQ(psm2_am_request_short(&ab.a_to_b, idx_b[0], &arg, 1, first, 5, 0, on_complete, &g_seen), PSM2_OK);
+    arg.u64w0 = 2;
+    ASSERT_EQ(psm2_am_request_short(&ab.a_to_b, idx_b[0], &arg, 1, second, 6, 0, on_complete, &g_seen), PSM2_OK);
+    std::memset(first, 0, sizeof first);   // the caller's buffers are free again: the engine kept copies
+    std::memset(second, 0, sizeof second);
+    EXPECT_EQ(a.dev.am_sent, 0);
     pump(a, b);
-    EXPECT_EQ(g_seen.requests, 1);
+    EXPECT_EQ(g_seen.requests, 2);
+    EXPECT_EQ(g_seen.args, (std::vector<uint64_t>{2}));   // the last one ran last
+    EXPECT_EQ(g_seen.payload, "second");
+    EXPECT_EQ(g_seen.completions, 2);
+}
+
+TEST_F(Am, QueuedRequestsToARemovedPeerAreDropped) {
+    a.dev.refuse_sends = 100;
+    ASSERT_EQ(psm2_am_request_short(&ab.a_to_b, idx_b[0], nullptr, 0, nullptr, 0, 0, on_complete, &g_seen),
+              PSM2_OK);
+    psm::mq::peer_removed(a.engine, &ab.a_to_b);
+    a.dev.refuse_sends = 0;
+    pump(a, b);
+    EXPECT_EQ(g_seen.requests, 0);
+    EXPECT_EQ(g_seen.completions, 0);
+    EXPECT_EQ(psm2_am_request_short(&ab.a_to_b, idx_b[0], nullptr, 0, nullptr, 0, 0, nullptr, nullptr),
+              PSM2_PARAM_ERR);
 }
 
 TEST_F(Am, TokensAreCheckedOutsideHandlers) {

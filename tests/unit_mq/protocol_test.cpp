@@ -315,3 +315,33 @@ TEST(Options, ShmThresholdSteersIntraNodeDevicesOnly) {
 
 }  // namespace
 }  // namespace mqtest
+
+namespace mqtest {
+namespace {
+
+TEST(Limits, OutstandingRequestMaximaFromTheEnvironment) {
+    setenv("PSM2_MQ_SENDREQS_MAX", "2", 1);
+    setenv("PSM2_MQ_RECVREQS_MAX", "1", 1);
+    Node a, b;
+    unsetenv("PSM2_MQ_SENDREQS_MAX");
+    unsetenv("PSM2_MQ_RECVREQS_MAX");
+    Link ab(a, b);
+    uint32_t v = 1, got[2];
+    psm2_mq_req_t s[3], r[2];
+    ASSERT_EQ(psm2_mq_isend(a.mq, &ab.a_to_b, 0, 1, &v, 4, nullptr, &s[0]), PSM2_OK);
+    ASSERT_EQ(psm2_mq_isend(a.mq, &ab.a_to_b, 0, 1, &v, 4, nullptr, &s[1]), PSM2_OK);
+    EXPECT_EQ(psm2_mq_isend(a.mq, &ab.a_to_b, 0, 1, &v, 4, nullptr, &s[2]), PSM2_NO_MEMORY);
+    ASSERT_EQ(psm2_mq_test(&s[0], nullptr), PSM2_OK);   // a finished request frees its slot
+    ASSERT_EQ(psm2_mq_isend(a.mq, &ab.a_to_b, 0, 1, &v, 4, nullptr, &s[2]), PSM2_OK);
+    ASSERT_EQ(psm2_mq_irecv(b.mq, 9, ~0ull, 0, &got[0], 4, nullptr, &r[0]), PSM2_OK);
+    EXPECT_EQ(psm2_mq_irecv(b.mq, 9, ~0ull, 0, &got[1], 4, nullptr, &r[1]), PSM2_NO_MEMORY);
+    pump(a, b);   // arrivals are kept whatever the limit
+    EXPECT_EQ(b.engine->unexpected_count(), 3u);
+    EXPECT_EQ(psm2_mq_cancel(&r[0]), PSM2_OK);
+    EXPECT_EQ(psm2_mq_test(&r[0], nullptr), PSM2_OK);
+    EXPECT_EQ(psm2_mq_test(&s[1], nullptr), PSM2_OK);
+    EXPECT_EQ(psm2_mq_test(&s[2], nullptr), PSM2_OK);
+}
+
+}  // namespace
+}  // namespace mqtest
