@@ -18,7 +18,7 @@
 namespace psm::hal::shm {
 
 inline constexpr uint64_t kSegmentMagic = 0x70736d32'73686d31ULL;  // "psm2shm1"
-inline constexpr uint32_t kLayoutVersion = 2;
+inline constexpr uint32_t kLayoutVersion = 3;
 inline constexpr uint32_t kInboxes = 128;        // peers that can send to one endpoint
 inline constexpr uint32_t kRingLines = 4096;     // 256 KiB per ring
 inline constexpr uint32_t kPublishBatch = kRingLines / 8;
@@ -41,13 +41,18 @@ struct SegmentHeader {
     alignas(kLineBytes) uint64_t claim_gen;   // bumped on every inbox claim/close
 };
 
+// Split copies in flight from the producer of this inbox's ring (see
+// split_claim.h); the producer owns slot allocation, both sides CAS.
+inline constexpr uint32_t kSplitSlots = 8;
+
 struct alignas(kLineBytes) InboxCtl {
     uint64_t owner_epid;   // 0 = free; sender CASes its epid in
     uint64_t state;        // InboxState
     uint64_t owner_pid;
     RingShared ring;       // consumer head, its own line
+    alignas(kLineBytes) uint64_t split_claims[kSplitSlots];
 };
-static_assert(sizeof(InboxCtl) == 2 * kLineBytes);
+static_assert(sizeof(InboxCtl) == 3 * kLineBytes);
 
 inline constexpr size_t kCtlOffset = kPageBytes;
 inline constexpr size_t kHeadBytes =

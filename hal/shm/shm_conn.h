@@ -41,6 +41,8 @@ struct ShmConn final : Conn {
     bool lost = false;
     bool cma_refused = false;     // the peer's ptrace policy says no: use bounce
     bool cma_worked = false;      // one CMA read succeeded: split copies are safe to try
+    uint8_t split_busy = 0;       // our split slots in use (bit per slot)
+    uint16_t split_gen[kSplitSlots] = {};
     bool busy = false;            // listed in the device's busy list
     bool retired = false;         // disconnected while an upcall was running
     std::deque<PendingControl> control;

@@ -16,6 +16,15 @@ namespace psm::hal::shm {
 
 enum class RndvMode { CmaGet, Bounce };
 
+// How rendezvous data moved (for tests and diagnostics).
+struct RndvStats {
+    uint64_t cma_pulls = 0;        // one process_vm_readv by the receiver
+    uint64_t bounce_pulls = 0;
+    uint64_t split_pulls = 0;
+    uint64_t chunks_read = 0;      // split: by this endpoint as receiver
+    uint64_t chunks_written = 0;   // split: by this endpoint as sender
+};
+
 // A pull that needs more than one call to finish: bounce mode (Data chunks
 // land here) or a split copy (waiting for the sender's PutDone).
 struct PullJob {
@@ -26,8 +35,9 @@ struct PullJob {
     ShmConn* conn = nullptr;     // nullptr = slot free
     // split copy only:
     uint64_t send_cookie = 0;
-    uint64_t put_src = 0;        // sender's address of the part it writes
-    uint32_t put_offset = 0;
+    uint64_t src = 0;            // sender's buffer
+    uint32_t sender_from = 0;    // the sender claimed [sender_from, len)
+    int32_t slot = -1;
     psm2_error_t err = PSM2_OK;
 };
 
@@ -56,6 +66,7 @@ public:
     void set_rndv_threshold(uint32_t bytes) override;
 
     RndvMode rndv_mode() const { return mode_; }
+    const RndvStats& rndv_stats() const { return stats_; }
 
 private:
     // shm_device.cpp
@@ -70,10 +81,12 @@ private:
     int drain(ShmConn& c, int budget);
     void dispatch(ShmConn& c, const MsgHeader& h);
     void on_data(const MsgHeader& h);
-    void start_split_pull(ShmConn& c, uint64_t addr, uint64_t send_cookie, void* dst, uint32_t len,
-                          uint64_t recv_cookie);
+    // split_copy.cpp
+    bool start_split_pull(ShmConn& c, uint64_t addr, uint64_t send_cookie, void* dst,
+                          uint32_t len, uint64_t recv_cookie);
     void on_put(ShmConn& c, const PutBody& b);
     void on_put_done(const PutDoneBody& b);
+    void finish_split(uint32_t id);
     bool send_control(ShmConn& c, Kind kind, const void* body, uint32_t len);
     int flush_control(ShmConn& c);
     int push_bounce(ShmConn& c);
@@ -103,6 +116,7 @@ private:
     uint32_t polls_ = 0;
     timespec last_heartbeat_{};
     bool in_progress_ = false;
+    RndvStats stats_;
 };
 
 }  // namespace psm::hal::shm

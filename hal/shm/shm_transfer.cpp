@@ -5,6 +5,7 @@
 #include "hal/log.h"
 #include "hal/shm/cma.h"
 #include "hal/shm/shm_device_impl.h"
+#include "hal/shm/split_claim.h"
 
 namespace psm::hal::shm {
 namespace {
@@ -127,16 +128,17 @@ psm2_error_t ShmDevice::pull(Conn& conn, const RndvToken& token, void* dst, uint
     uint64_t send_cookie = token.w[2];
     len = std::min<uint64_t>(len, token.w[1]);
     if (len > 0 && (mode_ == RndvMode::Bounce || c.cma_refused)) {
+        ++stats_.bounce_pulls;
         CtsBody cts{addr, send_cookie, new_job(c, dst, len, recv_cookie), len};
         send_control(c, Kind::Cts, &cts, sizeof cts);
         return PSM2_OK;
     }
-    if (split_threshold_ && len >= split_threshold_ && c.cma_worked) {
-        start_split_pull(c, addr, send_cookie, dst, len, recv_cookie);
+    if (split_threshold_ && len >= split_threshold_ && len >= 2 * kSplitChunk && c.cma_worked &&
+        start_split_pull(c, addr, send_cookie, dst, len, recv_cookie))
         return PSM2_OK;
-    }
     int err = len ? cma_read(c.peer_pid, addr, dst, len) : 0;
     if (err == 0 && len) c.cma_worked = true;
+    if (len) ++stats_.cma_pulls;
     if (err == EPERM || err == ENOSYS) {
         // This peer's ptrace policy refuses us (yama, containers): bounce from now on.
         log::trace(log::kProtocol, "shm: CMA from pid %d refused (%s); using bounce copies",
@@ -151,52 +153,6 @@ psm2_error_t ShmDevice::pull(Conn& conn, const RndvToken& token, void* dst, uint
     send_control(c, Kind::Done, &done, sizeof done);
     completions_.push_back({recv_cookie, result});
     return PSM2_OK;
-}
-
-// Two cores on one message: ask the sender to write the tail of the buffer
-// (process_vm_writev) while we read the head (process_vm_readv). The pull
-// completes when both halves are in, and only then is the sender told Done.
-void ShmDevice::start_split_pull(ShmConn& c, uint64_t addr, uint64_t send_cookie, void* dst,
-                                 uint32_t len, uint64_t recv_cookie) {
-    uint32_t theirs = (len / 2) & ~uint32_t{4095};   // page aligned: fewer pages pinned twice
-    uint32_t mine = len - theirs;
-    uint32_t id = new_job(c, dst, len, recv_cookie);
-    PullJob& j = jobs_[id];
-    j.send_cookie = send_cookie;
-    j.put_src = addr + mine;
-    j.put_offset = mine;
-    PutBody put{addr + mine, reinterpret_cast<uint64_t>(dst) + mine, theirs, id};
-    send_control(c, Kind::Put, &put, sizeof put);
-    int err = cma_read(c.peer_pid, addr, dst, mine);
-    // new_job may not move the table between here and the lookup: no upcalls ran.
-    if (err) jobs_[id].err = cma_error(err);
-    jobs_[id].received = mine;
-}
-
-// Sender side of a split copy.
-void ShmDevice::on_put(ShmConn& c, const PutBody& b) {
-    int err = cma_write(c.peer_pid, reinterpret_cast<void*>(b.src), b.dst, b.len);
-    PutDoneBody done{b.job, err};
-    send_control(c, Kind::PutDone, &done, sizeof done);
-}
-
-void ShmDevice::on_put_done(const PutDoneBody& b) {
-    if (b.job >= jobs_.size() || !jobs_[b.job].conn) return;   // pull abandoned
-    PullJob& j = jobs_[b.job];
-    ShmConn& c = *j.conn;
-    int err = b.err;
-    if (err == EPERM || err == ENOSYS) {
-        // Our ptrace policy refuses the sender: read its part ourselves.
-        err = cma_read(c.peer_pid, j.put_src, j.dst + j.put_offset, j.len - j.put_offset);
-    }
-    if (err && j.err == PSM2_OK) j.err = cma_error(err);
-    psm2_error_t result = j.err;
-    uint64_t recv_cookie = j.recv_cookie;
-    DoneBody done{j.send_cookie, result, 0};
-    j.conn = nullptr;
-    free_jobs_.push_back(b.job);
-    send_control(c, Kind::Done, &done, sizeof done);
-    sink_->on_pull_done(recv_cookie, result);
 }
 
 uint32_t ShmDevice::new_job(ShmConn& c, void* dst, uint32_t len, uint64_t recv_cookie) {
@@ -215,7 +171,9 @@ uint32_t ShmDevice::new_job(ShmConn& c, void* dst, uint32_t len, uint64_t recv_c
 void ShmDevice::fail_jobs_of(ShmConn& c, psm2_error_t err) {
     for (uint32_t id = 0; id < jobs_.size(); ++id) {
         if (jobs_[id].conn != &c) continue;
+        if (jobs_[id].slot >= 0) c.split_busy &= static_cast<uint8_t>(~(1u << jobs_[id].slot));
         jobs_[id].conn = nullptr;
+        jobs_[id].slot = -1;
         free_jobs_.push_back(id);
         sink_->on_pull_done(jobs_[id].recv_cookie, err);
     }

@@ -74,16 +74,25 @@ struct CtsBody {
     uint32_t len;          // bytes wanted (may be less than announced)
 };
 
+// Split copy offer: chunks of [src, src+len) may be written to dst by the
+// sender, claimed through split_claims[slot] of the receiver's inbox control
+// in the sender's segment (see split_claim.h).
 struct PutBody {
     uint64_t src;          // sender's address
     uint64_t dst;          // receiver's address
     uint32_t len;
     uint32_t job;          // receiver's pull job
+    uint16_t gen;
+    uint8_t slot;
+    uint8_t pad[3];
 };
 
+// Sent only by a sender that claimed at least one chunk, after the last one.
 struct PutDoneBody {
     uint32_t job;
     int32_t err;           // errno of process_vm_writev, 0 = done
+    uint32_t first_chunk;  // the sender wrote chunks [first_chunk, end)
+    uint32_t pad;
 };
 
 struct AmDoneBody {
