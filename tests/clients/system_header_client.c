@@ -9,7 +9,9 @@
  * truncation and a wildcard receive.
  *
  * usage: system_header_client EXPECTED_LIBPSM2_DIR */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include </usr/include/psm2.h>
 #include </usr/include/psm2_mq.h>
 

@@ -52,7 +52,8 @@ std::string find_preload(const std::string& self_dir)
         self_dir + "/" + PSM2RUN_LIBDIR_FROM_BINDIR + "/" + preload_name,
     };
     for (const std::string& c : candidates) {
-        if (is_file(c)) return c;
+        char resolved[4096];
+        if (is_file(c)) return realpath(c.c_str(), resolved) ? std::string(resolved) : c;
     }
     return {};
 }
@@ -66,7 +67,7 @@ std::string find_library_dir(const std::string& self_dir)
         self_dir + "/" + PSM2RUN_LIBDIR_FROM_BINDIR,
     };
     for (const std::string& c : candidates) {
-        if (is_file(c + "/libpsm2.so.2") || access((c + "/libpsm2.so.2").c_str(), R_OK) == 0) {
+        if (access((c + "/libpsm2.so.2").c_str(), R_OK) == 0) {
             char resolved[4096];
             return realpath(c.c_str(), resolved) ? std::string(resolved) : c;
         }
