@@ -53,6 +53,7 @@ Engine::Engine(psm2_ep_t ep)
       max_sends_(static_cast<uint64_t>(std::max<int64_t>(1, env::get_int("PSM2_MQ_SENDREQS_MAX")))),
       max_recvs_(static_cast<uint64_t>(std::max<int64_t>(1, env::get_int("PSM2_MQ_RECVREQS_MAX")))) {
     live_engines().push_back(this);
+    trace_ = log::enabled(log::kMessages);
 }
 
 Engine::~Engine() {

@@ -178,6 +178,7 @@ private:
     bool rndv_fabric_set_ = false;
     uint32_t sysbuf_mbytes_ = 0;
     int progress_depth_ = 0;
+    bool trace_ = false;   // PSM2_TRACEMASK 0x8, read once: per-message lines
     uint64_t live_sends_ = 0, live_recvs_ = 0;
     uint64_t max_sends_, max_recvs_;
 };

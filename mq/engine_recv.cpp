@@ -11,6 +11,8 @@ namespace {
 
 inline psm2_epaddr* peer_of(hal::Conn& c) { return static_cast<psm2_epaddr*>(c.peer_cookie); }
 
+inline unsigned long epid_of(const psm2_epaddr* p) { return p ? static_cast<unsigned long>(p->epid) : 0ul; }
+
 inline void set_public_tag(psm2_mq_req* r, const Tag96& t) {
     r->user.tag.tag[0] = t.w[0];
     r->user.tag.tag[1] = t.w[1];
@@ -37,6 +39,9 @@ inline uint32_t settle_lengths(psm2_mq_req* r, uint32_t sent) {
 
 psm2_error_t Engine::irecv(psm2_epaddr_t src, const Tag96& tag, const Tag96& sel, void* buf, uint32_t len,
                            void* ctx, psm2_mq_req** out) {
+    if (trace_)
+        log::trace(log::kMessages, "mq: irecv src %#lx tag %08x.%08x.%08x sel %08x.%08x.%08x len %u", epid_of(src),
+                   tag.w[0], tag.w[1], tag.w[2], sel.w[0], sel.w[1], sel.w[2], len);
     // A message that already arrived becomes the request itself: no second
     // request, no queueing.
     if (psm2_mq_req* m = unexpected_.find(src, tag, sel)) {
@@ -120,6 +125,9 @@ void Engine::deliver_eager(psm2_mq_req* r, psm2_epaddr* src, const Tag96& tag, c
 void Engine::on_eager(hal::Conn& from, const Tag96& tag, const void* payload, uint32_t len) {
     psm2_epaddr* src = peer_of(from);
     if (src && src->mq_state && src->mq_state->shm_like) ++stats_.rx_shm_num;
+    if (trace_)
+        log::trace(log::kMessages, "mq: eager from %#lx tag %08x.%08x.%08x len %u", epid_of(src), tag.w[0],
+                   tag.w[1], tag.w[2], len);
     if (psm2_mq_req* r = posted_.take_match(src, tag)) {
         deliver_eager(r, src, tag, payload, len);
         return;
@@ -151,6 +159,9 @@ void Engine::on_eager(hal::Conn& from, const Tag96& tag, const void* payload, ui
 void Engine::on_rts(hal::Conn& from, const Tag96& tag, uint32_t len, const hal::RndvToken& token) {
     psm2_epaddr* src = peer_of(from);
     if (src && src->mq_state && src->mq_state->shm_like) ++stats_.rx_shm_num;
+    if (trace_)
+        log::trace(log::kMessages, "mq: rts from %#lx tag %08x.%08x.%08x len %u", epid_of(src), tag.w[0],
+                   tag.w[1], tag.w[2], len);
     if (psm2_mq_req* r = posted_.take_match(src, tag)) {
         r->user.peer = src;
         set_public_tag(r, tag);

@@ -2,6 +2,7 @@
 // order when a device runs out of room, and rendezvous completion.
 #include <algorithm>
 
+#include "hal/log.h"
 #include "mq/engine_impl.h"
 
 namespace psm::mq {
@@ -16,6 +17,9 @@ psm2_error_t Engine::send_blocking(psm2_epaddr* dest, uint32_t flags, const Tag9
                                    uint32_t len, psm2_mq_req** wait_on) {
     *wait_on = nullptr;
     PeerState* ps = dest->mq_state;
+    if (trace_)
+        log::trace(log::kMessages, "mq: send to %#lx tag %08x.%08x.%08x len %u flags %#x",
+                   static_cast<unsigned long>(dest->epid), tag.w[0], tag.w[1], tag.w[2], len, flags);
     // The common case: a small message, nothing queued ahead of it. The
     // device copies the bytes out, so no request is needed at all.
     if (!(flags & PSM2_MQ_FLAG_SENDSYNC) && len < ps->rndv_threshold && ps->backlog.empty()) {
@@ -35,6 +39,9 @@ psm2_error_t Engine::send_blocking(psm2_epaddr* dest, uint32_t flags, const Tag9
 psm2_error_t Engine::isend(psm2_epaddr* dest, uint32_t flags, const Tag96& tag, const void* buf, uint32_t len,
                            void* ctx, psm2_mq_req** out, bool internal) {
     PeerState* ps = dest->mq_state;
+    if (trace_ && !internal)
+        log::trace(log::kMessages, "mq: isend to %#lx tag %08x.%08x.%08x len %u flags %#x",
+                   static_cast<unsigned long>(dest->epid), tag.w[0], tag.w[1], tag.w[2], len, flags);
     psm2_mq_req* r = new_request(ReqKind::Send, /*user_limit=*/true);
     if (!r) return PSM2_NO_MEMORY;
     r->user.peer = dest;
