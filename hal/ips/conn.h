@@ -19,6 +19,7 @@ namespace psm::hal::ips {
 // One sequenced packet from the moment it is queued until it is acked. The
 // wire header is built at each transmission (it carries the current ack).
 struct Pending {
+    static constexpr uint32_t kInlineBytes = 64;
     IpsHeader ih{};
     uint8_t opcode = 0;
     uint32_t psn = 0;
@@ -30,6 +31,7 @@ struct Pending {
     uint32_t rndv_id = 0;               // sender rendezvous this data belongs to (0 = none)
     uint32_t data_len = 0;              // rendezvous bytes this packet accounts for
     uint64_t am_completion = 0;         // on_am_done cookie once acked (0 = none)
+    alignas(8) uint8_t inline_bytes[kInlineBytes]{};   // payload of a small message
 };
 
 struct IpsConn final : hal::Conn {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "hal/env.h"
@@ -328,12 +329,25 @@ psm2_error_t IpsDevice::send_eager(Conn& conn, const Tag96& tag, const void* buf
         pump(*c, now_ns());
         return PSM2_EP_NO_RESOURCES;
     }
-    std::shared_ptr<uint8_t[]> copy;
-    if (len) {
-        copy.reset(new (std::nothrow) uint8_t[len]);
-        if (!copy) return PSM2_NO_MEMORY;
-        std::memcpy(copy.get(), buf, len);
+    if (len <= Pending::kInlineBytes) {
+        // Small message: its bytes ride inside the queue entry, no allocation.
+        Pending p;
+        p.opcode = kOpShort;
+        std::memcpy(p.ih.tag, tag.w, sizeof p.ih.tag);
+        p.ih.msg_len = len;
+        if (len) std::memcpy(p.inline_bytes, buf, len);
+        queue(*c, std::move(p), len);
+        c->q.back().payload = c->q.back().inline_bytes;   // deque entries do not move
+        pump(*c, now_ns());
+        return PSM2_OK;
     }
+    std::shared_ptr<uint8_t[]> copy;
+    try {
+        copy = std::make_shared_for_overwrite<uint8_t[]>(len);   // one allocation
+    } catch (const std::bad_alloc&) {
+        return PSM2_NO_MEMORY;
+    }
+    std::memcpy(copy.get(), buf, len);
     uint32_t off = 0;
     do {
         uint32_t n = std::min(len - off, set_.mtu);

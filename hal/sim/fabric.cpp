@@ -204,7 +204,7 @@ psm2_error_t Fabric::claim(int unit, uint32_t* unit_out, uint32_t* ctxt_out, uin
     int32_t me = getpid();
     uint32_t first = unit < 0 ? 0 : uint32_t(unit);
     uint32_t last = unit < 0 ? cfg_.units : first + 1;
-    if (first >= cfg_.units) return PSM2_EP_NO_DEVICE;
+    if (first >= cfg_.units) return PSM2_EP_UNIT_NOT_FOUND;
     // Spread processes over the units when any unit will do.
     uint32_t start = unit < 0 ? uint32_t(me) % cfg_.units : 0;
     for (uint32_t i = first; i < last; ++i) {

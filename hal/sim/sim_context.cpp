@@ -64,6 +64,7 @@ struct Segment {
 
 psm2_error_t SimContext::open(const FabricConfig& cfg, const hfi::OpenRequest& req,
                               std::unique_ptr<hfi::Context>* out) {
+    if (req.port > 1) return PSM2_EP_NO_PORTS_AVAIL;   // simulated units have one port
     Fabric* fabric = nullptr;
     psm2_error_t err = Fabric::open(cfg, &fabric);
     if (err != PSM2_OK) return err;

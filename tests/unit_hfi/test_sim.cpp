@@ -199,3 +199,18 @@ TEST(SimHfi, FreeContextsNow) {
     EXPECT_EQ(sim::free_contexts_now(0), sim::kUsableContextsPerUnit);
     EXPECT_EQ(sim::free_contexts_now(2), 0u);   // no such unit
 }
+
+TEST(SimHfi, UnitAndPortSelection) {
+    ScopedSimFabric fab("gen1", "2");
+    hfi::OpenRequest req;
+    std::unique_ptr<hfi::Context> c;
+    req.unit = 2;
+    EXPECT_EQ(hfi::open_context(req, &c), PSM2_EP_UNIT_NOT_FOUND);
+    req.unit = 0;
+    req.port = 2;
+    EXPECT_EQ(hfi::open_context(req, &c), PSM2_EP_NO_PORTS_AVAIL);
+    req.port = 1;
+    ASSERT_EQ(hfi::open_context(req, &c), PSM2_OK);
+    EXPECT_EQ(c->info().unit, 0u);
+    EXPECT_EQ(c->info().port, 1u);
+}
