@@ -71,6 +71,10 @@ run_one() {
 }
 
 echo "perf-compare: ours=$ours real=$real reps=$reps modes=[$modes] max-size=$max_size"
+{
+    echo "# psm2-perf, PSM2_DEVICES=self,shm, two processes pinned to two cores"
+    echo "# ours: $(realpath "$ours/libpsm2.so.2")   real: $(realpath "$real/libpsm2.so.2")"
+} > "$out/header.txt"
 for rep in $(seq 1 "$reps"); do
     for mode in $modes; do
         # Alternate which library goes first, so neither always runs on a warmer machine.
@@ -83,53 +87,8 @@ for rep in $(seq 1 "$reps"); do
     echo "perf-compare: round $rep of $reps done"
 done
 
-# Medians per (library, mode, size) -> one data file per mode: size ours real ratio.
-medians="$out/medians.txt"
-sort -k1,1 -k2,2 -k3,3n -k4,4g "$values" | awk '
-    function flush() {
-        if (n == 0) return
-        m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-        print key, m
-        n = 0
-    }
-    { k = $1 " " $2 " " $3
-      if (k != key) { flush(); key = k }
-      v[++n] = $4 }
-    END { flush() }' > "$medians"
-
-summary="$out/summary.txt"
-{
-    echo "# psm2-perf medians of $reps alternating runs, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
-    echo "# ours: $(realpath "$ours/libpsm2.so.2")   real: $(realpath "$real/libpsm2.so.2")"
-    echo "# ratio = ours / real (latency: lower is better; bw, bibw, msgrate: higher is better)"
-} > "$summary"
-for mode in $modes; do
-    unit=$(awk -v m="$mode" '$1 == m { print $4; exit }' "$out"/raw/*-"$mode"-1.txt 2>/dev/null)
-    awk -v m="$mode" '
-        $2 == m { val[$1, $3] = $4; sizes[$3] = 1 }
-        END {
-            for (s in sizes) {
-                o = ((("ours", s) in val) ? val["ours", s] : "nan")
-                r = ((("real", s) in val) ? val["real", s] : "nan")
-                ratio = (o != "nan" && r != "nan" && r > 0) ? o / r : "nan"
-                print s, o, r, ratio
-            }
-        }' "$medians" | sort -n > "$out/$mode.dat"
-    {
-        echo
-        printf '%-9s %10s %14s %14s %8s\n' "$mode" bytes "ours [$unit]" "real [$unit]" ratio
-        awk '{ printf "%-9s %10s %14s %14s %8s\n", "", $1, $2, $3,
-                      ($4 == "nan" ? "-" : sprintf("%.2f", $4)) }' "$out/$mode.dat"
-    } >> "$summary"
-done
-cat "$summary"
-
-if command -v gnuplot > /dev/null; then
-    gnuplot -e "outdir='$out'; modes='$modes'" "$(dirname "$0")/perf-plot.gp" \
-        && echo "perf-compare: plot written to $out/perf.png"
-else
-    echo "perf-compare: gnuplot not found, no plot (apt install gnuplot-nox)" >&2
-fi
+"$(dirname "$0")/summarize-compare.sh" "$out" "$reps" "$modes" \
+    "psm2-perf: our libpsm2 vs Debian libpsm2 11.2.185 (self,shm, 2 processes, medians)"
 
 if [ "$failures" -ne 0 ]; then
     echo "perf-compare: $failures run(s) failed" >&2

@@ -49,7 +49,7 @@ run_bounded "$limit" "$psm2_run" "${sim[@]}" --lib "$lib" -- \
     mpirun.openmpi --allow-run-as-root --oversubscribe -np "$np" "${mca[@]}" "$@" > "$out" 2>&1
 rc=$?
 cat "$out"
-grep -q "loaded from .* (ours)" "$out" || { rm -f "$out"; fail "no proof that our libpsm2 was loaded (exit $rc)"; }
+grep -q "loaded from .* (the expected one)" "$out" || { rm -f "$out"; fail "no proof that our libpsm2 was loaded (exit $rc)"; }
 rm -f "$out"
 [ $rc -eq 0 ] || fail "mpirun exited with $rc"
 shm_leaks || fail "the job left shared-memory segments behind"

@@ -60,7 +60,7 @@ static void check_our_libpsm2(void)
     FAIL_IF(!want || !realpath(want, expected), "%s not set or not a directory", EXPECT_DIR_ENV);
     FAIL_IF(strcmp(dir, expected) != 0, "libpsm2 loaded from %s, expected %s", dir, expected);
     if (rank == 0)
-        printf("libpsm2.so.2 loaded from %s (ours)\n", dir);
+        printf("libpsm2.so.2 loaded from %s (the expected one)\n", dir);
 }
 
 #endif
