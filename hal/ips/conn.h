@@ -41,6 +41,7 @@ struct IpsConn final : hal::Conn {
     hfi::Route route;
     uint32_t peer_conn = kNoConn;
     State state = kConnecting;
+    bool active = false;                // on the device's list of connections with work
     psm2_error_t refused = PSM2_OK;     // set by a negative connect reply
     uint64_t last_request_ns = 0;       // connect request retry timer
     // Same host and its memory readable with process_vm_readv (probed at

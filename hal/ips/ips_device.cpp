@@ -214,8 +214,7 @@ psm2_error_t IpsDevice::connect(psm2_epid_t epid, int64_t timeout_ns, Conn** out
             }
             send_connect_request(*c, now);
         }
-        for (auto& other : conns_)
-            if (other.get() != c && other->state == IpsConn::kConnected) service_timers(*other, now);
+        service_active(now, c);
         if (spins > 64) sched_yield();
     }
     defer_ = was_deferring;
@@ -305,7 +304,23 @@ psm2_error_t IpsDevice::queue(IpsConn& c, Pending&& p, uint32_t payload_len) {
     p.psn = c.tx.assign();
     p.ih.paylen = payload_len;
     c.q.push_back(std::move(p));
+    activate(c);
     return PSM2_OK;
+}
+
+void IpsDevice::service_active(uint64_t now, const IpsConn* skip) {
+    for (size_t i = 0; i < active_.size();) {
+        IpsConn* c = active_[i];
+        if (c != skip) service_timers(*c, now);
+        bool idle = c->state != IpsConn::kConnected || (c->q.empty() && !c->rx.ack_due());
+        if (idle && c != skip) {
+            c->active = false;
+            active_[i] = active_.back();
+            active_.pop_back();
+        } else {
+            ++i;
+        }
+    }
 }
 
 void IpsDevice::pump(IpsConn& c, uint64_t now) {
@@ -605,7 +620,7 @@ int IpsDevice::progress() {
     if (!deferred_.empty() && !defer_) n += drain_deferred();
     n += poll_receive(kReceiveBudget);
     uint64_t now = now_ns();
-    for (size_t i = 0; i < conns_.size(); ++i) service_timers(*conns_[i], now);
+    service_active(now);
     if (!cts_waiting_.empty()) {
         std::vector<uint32_t> waiting;
         waiting.swap(cts_waiting_);

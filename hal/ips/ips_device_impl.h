@@ -88,6 +88,15 @@ private:
     void send_connect_request(IpsConn& c, uint64_t now);
     void release_acked(IpsConn& c, uint32_t count);
     void service_timers(IpsConn& c, uint64_t now);
+    // Connections with packets queued or an ack due; progress() visits only
+    // these, so an idle peer costs nothing per call.
+    void activate(IpsConn& c) {
+        if (!c.active) {
+            c.active = true;
+            active_.push_back(&c);
+        }
+    }
+    void service_active(uint64_t now, const IpsConn* skip = nullptr);
     void lose_peer(IpsConn& c, psm2_error_t err, bool notify = true);
     void emit(Event&& e);
     void dispatch(Event& e);
@@ -117,6 +126,7 @@ private:
     psm2_epid_t epid_ = 0;
 
     std::vector<std::unique_ptr<IpsConn>> conns_;   // index = connection index; never shrinks
+    std::vector<IpsConn*> active_;
     std::unordered_map<psm2_epid_t, uint32_t> by_epid_;
     std::unordered_map<uint32_t, SendRndv> send_rndv_;
     std::unordered_map<uint32_t, RecvRndv> recv_rndv_;

@@ -50,6 +50,7 @@ void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
     if (wh.opcode == kOpAck || wh.opcode == kOpNak) return;
     switch (c->rx.on_packet(wh.psn)) {
     case RecvSeq::kAccept:
+        activate(*c);   // an ack is due
         handle_sequenced(*c, wh.opcode, wh, ih, pkt.payload, pkt.payload_len);
         break;
     case RecvSeq::kGap:
@@ -59,6 +60,7 @@ void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
         }
         break;
     case RecvSeq::kDuplicate:
+        activate(*c);   // re-ack: our last ack may have been lost
         break;
     }
 }
