@@ -42,6 +42,8 @@ struct IpsConn final : hal::Conn {
     uint32_t peer_conn = kNoConn;
     State state = kConnecting;
     bool active = false;                // on the device's list of connections with work
+    uint32_t rndv_pending = 0;          // rendezvous in either direction not finished
+    uint64_t liveness_checked_ns = 0;   // last look at whether the peer still exists
     psm2_error_t refused = PSM2_OK;     // set by a negative connect reply
     uint64_t last_request_ns = 0;       // connect request retry timer
     // Same host and its memory readable with process_vm_readv (probed at

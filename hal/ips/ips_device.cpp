@@ -312,7 +312,8 @@ void IpsDevice::service_active(uint64_t now, const IpsConn* skip) {
     for (size_t i = 0; i < active_.size();) {
         IpsConn* c = active_[i];
         if (c != skip) service_timers(*c, now);
-        bool idle = c->state != IpsConn::kConnected || (c->q.empty() && !c->rx.ack_due());
+        bool idle = c->state != IpsConn::kConnected ||
+                    (c->q.empty() && !c->rx.ack_due() && c->rndv_pending == 0);
         if (idle && c != skip) {
             c->active = false;
             active_[i] = active_.back();
@@ -388,6 +389,7 @@ psm2_error_t IpsDevice::send_rts(Conn& conn, const Tag96& tag, const void* buf, 
     uint32_t id = next_rndv_id_++;
     if (next_rndv_id_ == 0) next_rndv_id_ = 1;
     send_rndv_[id] = SendRndv{c, static_cast<const uint8_t*>(buf), len, send_cookie, 0, UINT64_MAX};
+    ++c->rndv_pending;
     Pending p;
     p.opcode = kOpLongRts;
     std::memcpy(p.ih.tag, tag.w, sizeof p.ih.tag);
@@ -450,6 +452,7 @@ psm2_error_t IpsDevice::pull(Conn& conn, const RndvToken& token, void* dst, uint
         return PSM2_OK;
     }
     auto& stored = recv_rndv_[id] = std::move(r);
+    ++c->rndv_pending;
     if (!announce_windows(stored)) cts_waiting_.push_back(id);
     pump(*c, now_ns());
     return PSM2_OK;
@@ -474,6 +477,7 @@ void IpsDevice::release_acked(IpsConn& c, uint32_t count) {
                     Event e{Event::kSendDone};
                     e.conn = it->second.conn;
                     e.cookie = it->second.cookie;
+                    --it->second.conn->rndv_pending;
                     send_rndv_.erase(it);
                     emit(std::move(e));
                 }
@@ -495,6 +499,16 @@ void IpsDevice::service_timers(IpsConn& c, uint64_t now) {
         }
         if (c.tx.stalled_for(now) > set_.peer_timeout_ns) {
             lose_peer(c, PSM2_TIMEOUT);
+            return;
+        }
+    }
+    if (c.rndv_pending && now - c.liveness_checked_ns > set_.timer.min_ns) {
+        // A transfer can wait on the peer with nothing of ours in flight
+        // (RTS acked, CTS not yet sent; or our CTS acked, data not yet sent):
+        // only the peer's existence tells then whether to keep waiting.
+        c.liveness_checked_ns = now;
+        if (!ctx_->peer_alive(c.route)) {
+            lose_peer(c, PSM2_EPID_UNREACHABLE);
             return;
         }
     }
@@ -520,6 +534,7 @@ void IpsDevice::lose_peer(IpsConn& c, psm2_error_t err, bool notify) {
             e.err = err;
             emit(std::move(e));
         }
+        --c.rndv_pending;
         it = send_rndv_.erase(it);
         had_work = true;
     }
@@ -535,6 +550,7 @@ void IpsDevice::lose_peer(IpsConn& c, psm2_error_t err, bool notify) {
         } else {
             auto gone = recv_rndv_.find(id);
             for (auto& w : gone->second.windows) ctx_->tid_free(w.tid, w.tid_count);
+            --c.rndv_pending;
             recv_rndv_.erase(gone);
         }
         had_work = true;

@@ -241,6 +241,7 @@ void IpsDevice::handle_cts(IpsConn& c, const IpsHeader& ih) {
         Event e{Event::kSendDone};
         e.conn = &c;
         e.cookie = s.cookie;
+        --c.rndv_pending;
         send_rndv_.erase(it);
         emit(std::move(e));
         return;
@@ -350,6 +351,7 @@ void IpsDevice::finish_recv(uint32_t id, psm2_error_t err) {
     e.conn = it->second.conn;
     e.cookie = it->second.cookie;
     e.err = err;
+    --it->second.conn->rndv_pending;
     recv_rndv_.erase(it);
     emit(std::move(e));
 }

@@ -422,3 +422,47 @@ TEST(IpsDeviceProcesses, RendezvousBetweenProcessesIsExact) {
     ASSERT_EQ(a->sink.sends_done.size(), sizes.size());
     for (auto& d : a->sink.sends_done) EXPECT_EQ(d.second, PSM2_OK);
 }
+
+// The receiver dies after the RTS was acked but before it pulled: nothing of
+// the sender's is in flight, yet the send must fail, not wait forever.
+TEST(IpsDeviceProcesses, ReceiverKilledBeforePullFailsTheSend) {
+    ScopedSimFabric fabric("gen1");
+    int to_parent[2];
+    ASSERT_EQ(pipe(to_parent), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        alarm(30);
+        auto b = open_endpoint();
+        psm2_epid_t e = b->dev->local_epid();
+        if (write(to_parent[1], &e, sizeof e) != sizeof e) _exit(1);
+        while (b->sink.rts.empty()) b->dev->progress();
+        for (int i = 0; i < 1000; ++i) b->dev->progress();   // ack the RTS
+        char x = 1;
+        if (write(to_parent[1], &x, 1) != 1) _exit(1);
+        pause();
+    }
+    psm2_epid_t peer = 0;
+    ASSERT_EQ(read(to_parent[0], &peer, sizeof peer), ssize_t(sizeof peer));
+    auto a = open_endpoint();
+    Conn* c = nullptr;
+    ASSERT_EQ(a->dev->connect(peer, 5'000'000'000, &c), PSM2_OK);
+    auto data = pattern(1, 1u << 20);
+    ASSERT_EQ(a->dev->send_rts(*c, tag_of(1), data.data(), uint32_t(data.size()), 88), PSM2_OK);
+    fcntl(to_parent[0], F_SETFL, O_NONBLOCK);
+    char x;
+    bool matched = false;
+    auto end = std::chrono::steady_clock::now() + 10s;
+    while (!matched && std::chrono::steady_clock::now() < end) {
+        a->dev->progress();
+        matched = read(to_parent[0], &x, 1) == 1;
+    }
+    for (int i = 0; i < 1000; ++i) a->dev->progress();   // take the ack
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    ASSERT_TRUE(matched);
+    auto t0 = std::chrono::steady_clock::now();
+    while (a->sink.sends_done.empty() && std::chrono::steady_clock::now() - t0 < 10s) a->dev->progress();
+    ASSERT_EQ(a->sink.sends_done.size(), 1u);
+    EXPECT_EQ(a->sink.sends_done[0], std::make_pair(uint64_t(88), PSM2_EPID_UNREACHABLE));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
