@@ -58,11 +58,11 @@ Engine::Engine(psm2_ep_t ep)
 
 Engine::~Engine() {
     if (env::get_int("PSM2_MQ_PRINT_STATS") > 0) print_stats(stats());
-    // Unexpected eager payloads are the only memory requests own.
-    while (psm2_mq_req* m = unexpected_.oldest()) {
-        unexpected_.remove(m);
-        sysbufs_.release(m->sysbuf, m->sysbuf_cap);
-    }
+    // Eager payloads of unexpected (or probed, never received) messages are
+    // the only memory requests own.
+    pool_.for_each_slot([this](psm2_mq_req* r) {
+        if (r->state != ReqState::Free && r->sysbuf) sysbufs_.release(r->sysbuf, r->sysbuf_cap);
+    });
     magic_ = 0;
     std::erase(live_engines(), this);
 }

@@ -49,6 +49,13 @@ public:
 
     size_t live() const { return live_; }
 
+    // Every slot, free or not (teardown only).
+    template <class F>
+    void for_each_slot(F&& f) {
+        for (Chunk& c : chunks_)
+            for (size_t i = 0; i < c.count; ++i) f(&c.slots[i]);
+    }
+
     // Which pool a pointer belongs to: the engine owning it, or nullptr when
     // p is not the address of a request slot of any live pool.
     static Engine* owner_of(const void* p);
