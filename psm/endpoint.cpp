@@ -14,6 +14,14 @@ bool is_live_endpoint(psm2_ep_t ep) {
     return std::find(eps.begin(), eps.end(), ep) != eps.end() && ep->magic == psm2_ep::kMagic;
 }
 
+psm2_epaddr* find_live_epaddr(const void* p) {
+    if (p == nullptr) return nullptr;
+    for (psm2_ep_t ep : library().endpoints)
+        for (auto& [epid, addr] : ep->peers)
+            if (addr.get() == p) return addr.get();
+    return nullptr;
+}
+
 psm2_epaddr* adopt_peer(psm2_ep_t ep, hal::Device* dev, hal::Conn& conn) {
     auto it = ep->peers.find(conn.epid);
     if (it != ep->peers.end()) {

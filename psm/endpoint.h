@@ -37,6 +37,10 @@ namespace psm {
 // Live endpoints of this process (for validation of user pointers).
 bool is_live_endpoint(psm2_ep_t ep);
 
+// The epaddr if p is a connected peer of some open endpoint, else nullptr;
+// never dereferences p before it is known to be one of ours (slow paths).
+psm2_epaddr* find_live_epaddr(const void* p);
+
 // Tear down one peer: engine first (pending requests fail), then the device.
 void remove_peer(psm2_ep_t ep, psm2_epaddr* addr);
 

@@ -8,7 +8,9 @@
 #include "psm/library.h"
 
 namespace {
-bool live(psm2_epaddr_t a) { return a != nullptr && a->magic == psm2_epaddr::kMagic; }
+// Membership, not a magic number: these calls are rare and a stale or
+// foreign pointer must never be dereferenced.
+bool live(psm2_epaddr_t a) { return psm::find_live_epaddr(a) != nullptr; }
 }  // namespace
 
 extern "C" void psm2_epaddr_setlabel(psm2_epaddr_t epaddr, const char* label) {

@@ -18,8 +18,8 @@ psm2_epaddr_t conn_arg(size_t nargs, size_t need, psm2_info_query_arg_t args[], 
         *err = bad("this query needs an mq and an epaddr argument");
         return nullptr;
     }
-    psm2_epaddr_t a = args[1].epaddr;
-    if (a == nullptr || a->magic != psm2_epaddr::kMagic || a->dev == nullptr) {
+    psm2_epaddr_t a = psm::find_live_epaddr(args[1].epaddr);
+    if (a == nullptr || a->dev == nullptr) {
         *err = bad("epaddr argument is not a connected peer");
         return nullptr;
     }

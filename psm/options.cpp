@@ -13,10 +13,7 @@ namespace {
 
 uint32_t g_debug_mask = 0;
 
-bool live_addr(const void* obj) {
-    auto* a = static_cast<const psm2_epaddr*>(obj);
-    return a != nullptr && a->magic == psm2_epaddr::kMagic;
-}
+bool live_addr(const void* obj) { return psm::find_live_epaddr(obj) != nullptr; }
 
 psm2_error_t need_len(uint64_t have, uint64_t need, const char* what) {
     if (have < need)
