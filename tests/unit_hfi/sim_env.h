@@ -22,7 +22,7 @@ struct ScopedSimFabric {
         psm::hal::sim::Fabric::remove(name);
         for (const char* v : {"PSM2_SIM", "PSM2_SIM_GEN", "PSM2_SIM_UNITS", "PSM2_SIM_LOSS",
                               "PSM2_SIM_REORDER", "PSM2_SIM_DUP", "PSM2_SIM_CORRUPT",
-                              "PSM2_SIM_DELAY", "PSM2_SIM_SEED"})
+                              "PSM2_SIM_DELAY", "PSM2_SIM_SEED", "PSM2_SIM_LID"})
             unsetenv(v);
     }
 };
