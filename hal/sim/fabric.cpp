@@ -68,7 +68,11 @@ bool config_from_env(FabricConfig* out) {
     }
     cfg.units = static_cast<uint32_t>(units);
     int64_t lid = env::get_int("PSM2_SIM_LID");
-    if (lid > 0 && lid + units <= hfi::generation_info(cfg.gen).max_lid) cfg.lid_base = uint32_t(lid);
+    if (lid > 0 && lid + units <= hfi::generation_info(cfg.gen).max_lid + 1)
+        cfg.lid_base = uint32_t(lid);
+    else if (lid != 0)
+        log::warn("PSM2_SIM_LID=%lld does not fit the %s LID width; using %u", static_cast<long long>(lid),
+                  hfi::generation_info(cfg.gen).name, kLidBase);
     *out = cfg;
     return true;
 }
