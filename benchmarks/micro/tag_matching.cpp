@@ -148,4 +148,3 @@ BENCHMARK(BM_PostedWildcardList)->RangeMultiplier(10)->Range(1, 10000);
 BENCHMARK(BM_UnexpectedExact)->RangeMultiplier(10)->Range(1, 10000);
 BENCHMARK(BM_UnexpectedAnySource)->RangeMultiplier(10)->Range(1, 10000);
 
-BENCHMARK_MAIN();
