@@ -5,7 +5,6 @@
 
 #include <cstdint>
 
-#include "psm2_am.h"   // before hal/device.h, which uses psm2_amarg_t
 #include "hal/device.h"
 #include "psm2_mq.h"
 

@@ -5,7 +5,6 @@
 
 #include <cstring>
 
-#include "psm2_am.h"
 #include "hal/device.h"
 #include "mq/engine.h"
 #include "mq/engine_impl.h"

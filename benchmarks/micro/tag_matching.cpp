@@ -9,7 +9,6 @@
 
 #include <vector>
 
-#include "psm2_am.h"
 #include "hal/device.h"
 #include "mq/engine.h"
 #include "mq/engine_impl.h"

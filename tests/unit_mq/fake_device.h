@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "psm2_am.h"   // before hal/device.h, which uses psm2_amarg_t
 #include "hal/device.h"
 #include "psm2_am.h"
 

@@ -5,8 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include "psm2_am.h"
-
 #include <algorithm>
 #include <memory>
 #include <vector>
