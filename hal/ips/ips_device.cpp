@@ -621,6 +621,7 @@ int IpsDevice::drain_deferred() {
 }
 
 int IpsDevice::poll_receive(int budget) {
+    now_ = now_ns();   // one clock read for the whole batch
     int n = 0;
     hfi::RecvPacket pkt;
     while (n < budget && ctx_->peek(&pkt)) {
@@ -635,7 +636,7 @@ int IpsDevice::progress() {
     int n = 0;
     if (!deferred_.empty() && !defer_) n += drain_deferred();
     n += poll_receive(kReceiveBudget);
-    uint64_t now = now_ns();
+    uint64_t now = now_;
     service_active(now);
     if (!cts_waiting_.empty()) {
         std::vector<uint32_t> waiting;

@@ -44,7 +44,7 @@ void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
         lose_peer(*c, PSM2_EPID_UNREACHABLE);
         return;
     }
-    uint64_t now = now_ns();
+    uint64_t now = now_;
     uint32_t released = wh.opcode == kOpNak ? c->tx.on_nak(ih.ack_psn, now) : c->tx.on_ack(ih.ack_psn, now);
     if (released) release_acked(*c, released);
     if (wh.opcode == kOpAck || wh.opcode == kOpNak) return;
@@ -276,7 +276,7 @@ void IpsDevice::handle_cts(IpsConn& c, const IpsHeader& ih) {
         }
         off += n;
     }
-    pump(c, now_ns());
+    pump(c, now_);
 }
 
 // Receiver: program TID entries and announce windows until enough is in flight.
