@@ -84,6 +84,17 @@ bool ShmDevice::reaches(psm2_epid_t epid) const {
 
 psm2_error_t ShmDevice::connect(psm2_epid_t epid, int64_t timeout_ns, Conn** out) {
     if (!out) return PSM2_PARAM_ERR;
+    disconnected_.erase(epid);
+    ShmConn* c = nullptr;
+    psm2_error_t err = open_conn(epid, timeout_ns, &c);
+    if (err == PSM2_OK) *out = c;
+    return err;
+}
+
+// The conn to `epid`, made now if needed: attach its segment, claim our ring
+// there, and find its ring in ours. Used by connect() and for a peer that
+// connected to us first (the engine adopts such a conn on its first message).
+psm2_error_t ShmDevice::open_conn(psm2_epid_t epid, int64_t timeout_ns, ShmConn** out) {
     if (auto it = conns_.find(epid); it != conns_.end() && !it->second->lost) {
         *out = it->second.get();
         return PSM2_OK;
@@ -111,6 +122,7 @@ void ShmDevice::disconnect(Conn* conn) {
     auto* c = static_cast<ShmConn*>(conn);
     auto it = conns_.find(c->epid);
     if (it == conns_.end() || it->second.get() != c) return;
+    disconnected_.insert(c->epid);
     forget(c);
 }
 
@@ -168,7 +180,17 @@ void ShmDevice::rescan_inboxes() {
         ShmConn* c = it == conns_.end() ? nullptr : it->second.get();
         uint64_t state = load_acq(ctl->state);
         if (state == uint64_t(InboxState::Claimed)) {
-            if (c && !c->lost) attach_rx(*c);
+            if (c && !c->lost) {
+                attach_rx(*c);
+            } else if (!c && !disconnected_.contains(owner)) {
+                // A peer connected to us first: answer with a conn of our own
+                // (replies, Done and CTS need a ring back). If it is already
+                // gone, the heartbeat recycles its inbox.
+                ShmConn* made = nullptr;
+                if (open_conn(owner, 0, &made) != PSM2_OK)
+                    log::trace(log::kDevices, "shm: inbound peer 0x%llx not reachable back",
+                               static_cast<unsigned long long>(owner));
+            }
         } else if (state == uint64_t(InboxState::SenderClosed)) {
             // The sender disconnected: deliver what it sent, then recycle.
             if (c && c->rx_inbox == static_cast<int32_t>(i)) {

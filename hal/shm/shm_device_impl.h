@@ -7,6 +7,7 @@
 #include <ctime>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "hal/shm/shm_conn.h"
@@ -70,6 +71,7 @@ public:
 
 private:
     // shm_device.cpp
+    psm2_error_t open_conn(psm2_epid_t epid, int64_t timeout_ns, ShmConn** out);
     void attach_rx(ShmConn& c);
     void rescan_inboxes();
     void free_inbox(uint32_t i);
@@ -103,6 +105,7 @@ private:
     OwnSegment seg_;
 
     std::unordered_map<psm2_epid_t, std::unique_ptr<ShmConn>> conns_;
+    std::unordered_set<psm2_epid_t> disconnected_;  // no inbound adoption until connect()
     std::vector<ShmConn*> rx_active_;       // conns whose peer has a ring into us
     std::vector<ShmConn*> busy_;            // conns with pending control or pushes
     std::vector<std::unique_ptr<ShmConn>> retired_;  // disconnected during progress

@@ -212,6 +212,33 @@ TEST_P(ShmPair, RecycledInboxNeverReplaysAnEarlierSendersMessages) {
     EXPECT_EQ(b.sink.eager[0].from, bd);
 }
 
+TEST_P(ShmPair, InboundPeerIsServedWithoutConnect) {
+    // c connects to b; b never calls connect but gets c's messages on a conn
+    // with no engine cookie yet (psm/ adopts it), and can answer on it.
+    Endpoint c;
+    ASSERT_EQ(open_endpoint(c, 7), PSM2_OK);
+    Conn* cb = nullptr;
+    ASSERT_EQ(c.dev->connect(b.epid, 0, &cb), PSM2_OK);
+    auto big = pattern(40000, 5);
+    uint64_t v = 3;
+    ASSERT_EQ(c.dev->send_eager(*cb, tag(1), &v, 8), PSM2_OK);
+    ASSERT_EQ(c.dev->send_rts(*cb, tag(2), big.data(), 40000, 9), PSM2_OK);
+    ASSERT_TRUE(poll_until(*b.dev, c.dev.get(), [&] { return b.sink.eager.size() == 1 && b.sink.rts.size() == 1; }));
+    Conn* bc = b.sink.eager[0].from;
+    EXPECT_EQ(bc->peer_cookie, nullptr);
+    EXPECT_EQ(bc->epid, c.epid);
+    std::vector<unsigned char> dst(40000);
+    ASSERT_EQ(b.dev->pull(*bc, b.sink.rts[0].token, dst.data(), 40000, 10), PSM2_OK);
+    ASSERT_TRUE(poll_until(*b.dev, c.dev.get(), [&] { return c.sink.sends.size() == 1 && b.sink.pulls.size() == 1; }));
+    EXPECT_TRUE(dst == big);
+    ASSERT_EQ(b.dev->send_eager(*bc, tag(3), &v, 8), PSM2_OK);
+    ASSERT_TRUE(poll_until(*b.dev, c.dev.get(), [&] { return c.sink.eager.size() == 1; }));
+    EXPECT_EQ(c.sink.eager[0].from, cb);
+    Conn* again = nullptr;
+    ASSERT_EQ(b.dev->connect(c.epid, 0, &again), PSM2_OK);
+    EXPECT_EQ(again, bc);
+}
+
 TEST_P(ShmPair, ClosedPeerIsReportedAfterItsMessages) {
     uint64_t v = 7;
     ASSERT_EQ(a.dev->send_eager(*ab, tag(1), &v, 8), PSM2_OK);
