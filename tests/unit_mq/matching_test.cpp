@@ -255,7 +255,9 @@ TEST_P(MatchingModel, EngineAgreesWithReferenceModel) {
     EXPECT_EQ(b.engine->posted_count(), posted.size());
     EXPECT_EQ(b.engine->unexpected_count(), unexpected.size());
     for (int i = 0; i < nrecv; ++i)
-        if (expect[i] < 0) EXPECT_EQ(psm2_mq_cancel(&recvs[i].req), PSM2_OK);
+        if (expect[i] < 0) {
+            EXPECT_EQ(psm2_mq_cancel(&recvs[i].req), PSM2_OK);
+        }
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, MatchingModel, ::testing::Range(1, 41));

@@ -33,10 +33,14 @@ TEST_P(Transfer, DeliversBytesAndStatus) {
     std::vector<uint8_t> out(len + 16, 0xee);
     psm2_mq_tag_t t = tag3(1, 2, 3), sel = tag3(kAll, kAll, kAll);
     psm2_mq_req_t sreq = nullptr, rreq = nullptr;
-    if (recv_first) ASSERT_EQ(psm2_mq_irecv2(b.mq, nullptr, &t, &sel, 0, out.data(), len, this, &rreq), PSM2_OK);
+    if (recv_first) {
+        ASSERT_EQ(psm2_mq_irecv2(b.mq, nullptr, &t, &sel, 0, out.data(), len, this, &rreq), PSM2_OK);
+    }
     ASSERT_EQ(psm2_mq_isend2(a.mq, to_b(), 0, &t, data.data(), len, &data, &sreq), PSM2_OK);
     pump(a, b);
-    if (!recv_first) ASSERT_EQ(psm2_mq_irecv2(b.mq, nullptr, &t, &sel, 0, out.data(), len, this, &rreq), PSM2_OK);
+    if (!recv_first) {
+        ASSERT_EQ(psm2_mq_irecv2(b.mq, nullptr, &t, &sel, 0, out.data(), len, this, &rreq), PSM2_OK);
+    }
     pump(a, b);
     psm2_mq_status2_t rs, ss;
     ASSERT_EQ(psm2_mq_test2(&rreq, &rs), PSM2_OK);
@@ -66,10 +70,14 @@ TEST_P(Truncation, FillsBufferAndReportsLengths) {
     auto data = pattern(len, 9);
     std::vector<uint8_t> out(len, 0xee);
     psm2_mq_req_t sreq = nullptr, rreq = nullptr;
-    if (recv_first) ASSERT_EQ(psm2_mq_irecv(b.mq, 5, ~0ull, 0, out.data(), cap, nullptr, &rreq), PSM2_OK);
+    if (recv_first) {
+        ASSERT_EQ(psm2_mq_irecv(b.mq, 5, ~0ull, 0, out.data(), cap, nullptr, &rreq), PSM2_OK);
+    }
     ASSERT_EQ(psm2_mq_isend(a.mq, to_b(), 0, 5, data.data(), len, nullptr, &sreq), PSM2_OK);
     pump(a, b);
-    if (!recv_first) ASSERT_EQ(psm2_mq_irecv(b.mq, 5, ~0ull, 0, out.data(), cap, nullptr, &rreq), PSM2_OK);
+    if (!recv_first) {
+        ASSERT_EQ(psm2_mq_irecv(b.mq, 5, ~0ull, 0, out.data(), cap, nullptr, &rreq), PSM2_OK);
+    }
     pump(a, b);
     psm2_mq_status_t st;
     ASSERT_EQ(psm2_mq_wait(&rreq, &st), PSM2_OK);
