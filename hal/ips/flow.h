@@ -94,11 +94,13 @@ class RecvSeq {
 public:
     enum Verdict { kAccept, kDuplicate, kGap };
 
-    Verdict on_packet(uint32_t psn) {
+    // now: when the packet arrived (starts the ack delay of the first
+    // packet not yet acknowledged).
+    Verdict on_packet(uint32_t psn, uint64_t now = 0) {
         int32_t d = psn_diff(psn, expected_);
         if (d == 0) {
             expected_ = (expected_ + 1) & kPsnMask;
-            ++unacked_;
+            if (unacked_++ == 0) first_unacked_ns_ = now;
             nak_sent_ = false;
             return kAccept;
         }
@@ -111,6 +113,12 @@ public:
     uint32_t expected() const { return expected_; }
     // Coalescing: one ack covers every packet accepted since the last one.
     bool ack_due() const { return unacked_ > 0 || ack_now_; }
+    // Whether to send an ack packet of its own now rather than wait for one
+    // to ride on data going back (a reply usually follows soon): when a
+    // duplicate needs a re-ack, when `batch` packets wait, or after `delay_ns`.
+    bool ack_urgent(uint64_t now, uint32_t batch, uint64_t delay_ns) const {
+        return ack_now_ || unacked_ >= batch || (unacked_ > 0 && now - first_unacked_ns_ >= delay_ns);
+    }
     void ack_sent() { unacked_ = 0; ack_now_ = false; }
     // One NAK per gap: true the first time a gap is seen at this PSN.
     bool want_nak() {
@@ -122,6 +130,7 @@ public:
 private:
     uint32_t expected_ = 0;
     uint32_t unacked_ = 0;
+    uint64_t first_unacked_ns_ = 0;
     bool ack_now_ = false;
     bool nak_sent_ = false;
 };

@@ -25,6 +25,9 @@ constexpr uint64_t kDefaultConnectTimeoutNs = 30'000 * kMs;
 constexpr uint64_t kDisconnectDrainNs = 1000 * kMs;
 constexpr uint32_t kTokenMagic = 0x49505354;   // "IPST"
 constexpr int kReceiveBudget = 256;            // packets per progress call
+// An ack waits this long for data going back to ride on (coalescing); far
+// below the retransmit timer, so the sender never notices.
+constexpr uint64_t kAckDelayNs = 20'000;
 
 uint32_t round_down(uint32_t v, uint32_t unit) { return v / unit * unit; }
 
@@ -325,6 +328,7 @@ void IpsDevice::service_active(uint64_t now, const IpsConn* skip) {
 }
 
 void IpsDevice::pump(IpsConn& c, uint64_t now) {
+    // now == 0: read the clock only if something actually goes out.
     while (c.state == IpsConn::kConnected && c.tx.can_send()) {
         Pending& p = c.q[c.tx.sent()];
         psm2_error_t err = transmit(c, p.opcode, p.ih, p.psn, p.payload, p.ih.paylen, p.expected,
@@ -334,6 +338,7 @@ void IpsDevice::pump(IpsConn& c, uint64_t now) {
             if (!ctx_->peer_alive(c.route)) lose_peer(c, PSM2_EPID_UNREACHABLE);
             return;
         }
+        if (now == 0) now = now_ns();
         c.tx.mark_sent(now);
     }
 }
@@ -342,7 +347,7 @@ psm2_error_t IpsDevice::send_eager(Conn& conn, const Tag96& tag, const void* buf
     IpsConn* c;
     if (psm2_error_t err = check_conn(conn, &c)) return err;
     if (c->queued_bytes > set_.max_queued_bytes) {
-        pump(*c, now_ns());
+        pump(*c, 0);
         return PSM2_EP_NO_RESOURCES;
     }
     if (len <= Pending::kInlineBytes) {
@@ -354,7 +359,7 @@ psm2_error_t IpsDevice::send_eager(Conn& conn, const Tag96& tag, const void* buf
         if (len) std::memcpy(p.inline_bytes, buf, len);
         queue(*c, std::move(p), len);
         c->q.back().payload = c->q.back().inline_bytes;   // deque entries do not move
-        pump(*c, now_ns());
+        pump(*c, 0);
         return PSM2_OK;
     }
     std::shared_ptr<uint8_t[]> copy;
@@ -378,7 +383,7 @@ psm2_error_t IpsDevice::send_eager(Conn& conn, const Tag96& tag, const void* buf
         off += n;
     } while (off < len);
     c->queued_bytes += len;
-    pump(*c, now_ns());
+    pump(*c, 0);
     return PSM2_OK;
 }
 
@@ -396,7 +401,7 @@ psm2_error_t IpsDevice::send_rts(Conn& conn, const Tag96& tag, const void* buf, 
     p.ih.msg_len = len;
     p.ih.aux0 = id;
     queue(*c, std::move(p), 0);
-    pump(*c, now_ns());
+    pump(*c, 0);
     return PSM2_OK;
 }
 
@@ -419,7 +424,7 @@ psm2_error_t IpsDevice::send_am(Conn& conn, const AmPacket& pkt) {
     p.am_completion = pkt.completion;
     queue(*c, std::move(p), args + pkt.len);
     c->queued_bytes += args + pkt.len;
-    pump(*c, now_ns());
+    pump(*c, 0);
     return PSM2_OK;
 }
 
@@ -448,13 +453,13 @@ psm2_error_t IpsDevice::pull(Conn& conn, const RndvToken& token, void* dst, uint
         e.conn = c;
         e.cookie = recv_cookie;
         deferred_.push_back(std::move(e));
-        pump(*c, now_ns());
+        pump(*c, 0);
         return PSM2_OK;
     }
     auto& stored = recv_rndv_[id] = std::move(r);
     ++c->rndv_pending;
     if (!announce_windows(stored)) cts_waiting_.push_back(id);
-    pump(*c, now_ns());
+    pump(*c, 0);
     return PSM2_OK;
 }
 
@@ -513,7 +518,8 @@ void IpsDevice::service_timers(IpsConn& c, uint64_t now) {
         }
     }
     pump(c, now);
-    if (c.state == IpsConn::kConnected && c.rx.ack_due()) {
+    if (c.state == IpsConn::kConnected &&
+        c.rx.ack_urgent(now, std::max(set_.window / 4, 1u), kAckDelayNs)) {
         IpsHeader ack{};
         ack.ack_psn = c.rx.expected();
         send_control(c, kOpAck, ack);
@@ -621,10 +627,10 @@ int IpsDevice::drain_deferred() {
 }
 
 int IpsDevice::poll_receive(int budget) {
-    now_ = now_ns();   // one clock read for the whole batch
     int n = 0;
     hfi::RecvPacket pkt;
     while (n < budget && ctx_->peek(&pkt)) {
+        if (n == 0) now_ = now_ns();   // one clock read per batch, none when idle
         handle_packet(pkt);
         ctx_->release();
         ++n;
@@ -635,9 +641,11 @@ int IpsDevice::poll_receive(int budget) {
 int IpsDevice::progress() {
     int n = 0;
     if (!deferred_.empty() && !defer_) n += drain_deferred();
-    n += poll_receive(kReceiveBudget);
-    uint64_t now = now_;
-    service_active(now);
+    int got = poll_receive(kReceiveBudget);
+    n += got;
+    // Timers and retries need no attention on every idle call: after a
+    // receive batch (acks are due) always, otherwise every 16th call.
+    if (!active_.empty() && (got || (++idle_calls_ & 15) == 0)) service_active(got ? now_ : now_ns());
     if (!cts_waiting_.empty()) {
         std::vector<uint32_t> waiting;
         waiting.swap(cts_waiting_);
@@ -645,7 +653,7 @@ int IpsDevice::progress() {
             auto it = recv_rndv_.find(id);
             if (it == recv_rndv_.end()) continue;
             if (!announce_windows(it->second)) cts_waiting_.push_back(id);
-            pump(*it->second.conn, now);
+            pump(*it->second.conn, 0);
         }
     }
     if (!deferred_.empty() && !defer_) n += drain_deferred();

@@ -128,6 +128,7 @@ private:
     std::vector<std::unique_ptr<IpsConn>> conns_;   // index = connection index; never shrinks
     std::vector<IpsConn*> active_;
     uint64_t now_ = 0;   // clock at the start of the current receive batch
+    uint32_t idle_calls_ = 0;
     std::unordered_map<psm2_epid_t, uint32_t> by_epid_;
     std::unordered_map<uint32_t, SendRndv> send_rndv_;
     std::unordered_map<uint32_t, RecvRndv> recv_rndv_;

@@ -48,7 +48,7 @@ void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
     uint32_t released = wh.opcode == kOpNak ? c->tx.on_nak(ih.ack_psn, now) : c->tx.on_ack(ih.ack_psn, now);
     if (released) release_acked(*c, released);
     if (wh.opcode == kOpAck || wh.opcode == kOpNak) return;
-    switch (c->rx.on_packet(wh.psn)) {
+    switch (c->rx.on_packet(wh.psn, now)) {
     case RecvSeq::kAccept:
         activate(*c);   // an ack is due
         handle_sequenced(*c, wh.opcode, wh, ih, pkt.payload, pkt.payload_len);
@@ -276,7 +276,7 @@ void IpsDevice::handle_cts(IpsConn& c, const IpsHeader& ih) {
         }
         off += n;
     }
-    pump(c, now_);
+    pump(c, 0);
 }
 
 // Receiver: program TID entries and announce windows until enough is in flight.

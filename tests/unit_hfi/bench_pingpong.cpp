@@ -2,6 +2,7 @@
 // (so scheduling noise stays out). Prints ns per one-way message and MB/s.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -33,7 +34,9 @@ int main(int argc, char** argv) {
     t.join();
     Conn* ba = nullptr;
     b->connect(a->local_epid(), 0, &ba);
+    uint32_t max_size = argc > 2 ? uint32_t(std::strtoul(argv[2], nullptr, 10)) : 32768;
     for (uint32_t size : {8u, 64u, 1024u, 8192u, 32768u}) {
+        if (size > max_size) break;
         std::vector<uint8_t> buf(size, 1);
         const int iters = size > 4096 ? 5000 : 50000;
         auto t0 = std::chrono::steady_clock::now();
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
         std::printf("eager %6u B: %8.0f ns one-way (single thread, both ends)\n", size, ns);
     }
     for (uint32_t size : {1u << 20, 8u << 20}) {
+        if (size > max_size) break;
         std::vector<uint8_t> src(size, 2), dst(size);
         const int iters = 20;
         auto t0 = std::chrono::steady_clock::now();

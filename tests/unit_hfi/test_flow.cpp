@@ -134,3 +134,19 @@ TEST(Flow, LossyLinkDeliversEverythingOnceInOrder) {
     }
     EXPECT_EQ(delivered, total);
 }
+
+TEST(RecvSeq, AcksWaitForDataGoingBackButNotLong) {
+    RecvSeq r;
+    const uint64_t us = 1000;
+    EXPECT_FALSE(r.ack_urgent(0, 4, 20 * us));         // nothing to ack
+    EXPECT_EQ(r.on_packet(0, 100 * us), RecvSeq::kAccept);
+    EXPECT_TRUE(r.ack_due());
+    EXPECT_FALSE(r.ack_urgent(110 * us, 4, 20 * us));  // may still ride on a reply
+    EXPECT_TRUE(r.ack_urgent(120 * us, 4, 20 * us));   // waited long enough
+    r.ack_sent();
+    for (uint32_t p = 1; p <= 4; ++p) r.on_packet(p, 200 * us);
+    EXPECT_TRUE(r.ack_urgent(200 * us, 4, 20 * us));   // a batch is waiting
+    r.ack_sent();
+    EXPECT_EQ(r.on_packet(2, 201 * us), RecvSeq::kDuplicate);
+    EXPECT_TRUE(r.ack_urgent(201 * us, 4, 20 * us));   // re-ack at once
+}
