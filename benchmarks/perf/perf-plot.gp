@@ -8,6 +8,7 @@ set logscale xy 2
 set grid
 set xlabel 'message size [bytes]'
 set format x '%.0b%B'
+set format y '%g'
 label(m) = (strstrt(m, 'latency') > 0) ? 'one-way latency [us] (lower is better)' : \
            (m eq 'msgrate') ? 'message rate [M msg/s]' : 'bandwidth [MB/s]'
 do for [i = 1:n] {
