@@ -422,6 +422,55 @@ void peer_death(const std::vector<psm2_epid_t>& epids) {
     }
 }
 
+// ---- only one side connects ------------------------------------------------
+
+// Rank 0 connects to everyone; the others never call psm2_ep_connect. They
+// receive from any source and answer through status.msg_peer, the address
+// the library made for the peer that reached them first.
+void one_sided(const std::vector<psm2_epid_t>& epids) {
+    if (g_rank == 0) {
+        std::vector<psm2_error_t> errs(g_size);
+        CHECK_OK(psm2_ep_connect(g_ep, g_size, epids.data(), nullptr, errs.data(), g_peer.data(),
+                                 30'000'000'000LL));
+        for (int r = 1; r < g_size; ++r) {
+            auto out = make_payload(0, r, 700, 20000);   // a rendezvous
+            psm2_mq_tag_t t = make_tag(700, 0, 11);
+            CHECK_OK(psm2_mq_send2(g_mq, g_peer[r], 0, &t, out.data(), out.size()));
+        }
+        for (int k = 1; k < g_size; ++k) {
+            std::vector<unsigned char> in(3000);
+            psm2_mq_tag_t t = make_tag(701, 0, 11), m = mask(true);
+            psm2_mq_req_t req;
+            CHECK_OK(psm2_mq_irecv2(g_mq, PSM2_MQ_ANY_ADDR, &t, &m, 0, in.data(), in.size(), nullptr, &req));
+            psm2_mq_status2_t st = wait_req(&req);
+            int from = rank_of(st.msg_peer);
+            if (from <= 0 || st.nbytes != 3000 || static_cast<int>(st.msg_tag.tag1) != from)
+                fail("one-sided reply from %d (tag says %u), %u bytes", from, st.msg_tag.tag1, st.nbytes);
+            else
+                verify(in.data(), in.size(), from, 0, 701);
+        }
+        return;
+    }
+    std::vector<unsigned char> in(20000);
+    psm2_mq_tag_t t = make_tag(700, 0, 11), m = mask(true);
+    psm2_mq_req_t req;
+    CHECK_OK(psm2_mq_irecv2(g_mq, PSM2_MQ_ANY_ADDR, &t, &m, 0, in.data(), in.size(), nullptr, &req));
+    psm2_mq_status2_t st = wait_req(&req);
+    if (st.error_code != PSM2_OK || st.nbytes != in.size() || !st.msg_peer) {
+        fail("one-sided: %s, %u bytes", psm2_error_get_string(st.error_code), st.nbytes);
+        return;
+    }
+    verify(in.data(), in.size(), 0, g_rank, 700);
+    psm2_epid_t src_epid = 0;
+    if (psm2_epaddr_to_epid(st.msg_peer, &src_epid) != PSM2_OK || src_epid != epids[0])
+        fail("one-sided: msg_peer is not rank 0's address");
+    auto out = make_payload(g_rank, 0, 701, 3000);
+    psm2_mq_tag_t rt = make_tag(701, g_rank, 11);
+    // An eager reply sits in rank 0's inbox once send2 returns; we may close
+    // at once and rank 0 must still get it.
+    CHECK_OK(psm2_mq_send2(g_mq, st.msg_peer, 0, &rt, out.data(), out.size()));
+}
+
 #ifdef MP_WITH_MPI
 struct MpiBootstrap final : mp::Bootstrap {
     std::vector<psm2_epid_t> exchange(psm2_epid_t mine) override {
@@ -488,6 +537,16 @@ int main(int argc, char** argv) {
     CHECK_OK(psm2_ep_open(uuid, nullptr, &g_ep, &epid));
     std::vector<psm2_epid_t> epids = boot->exchange(epid);
     g_peer.assign(g_size, nullptr);
+    if (scenario == "one-sided") {
+        CHECK_OK(psm2_mq_init(g_ep, PSM2_MQ_ORDERMASK_ALL, nullptr, 0, &g_mq));
+        one_sided(epids);
+        CHECK_OK(psm2_mq_finalize(g_mq));
+        CHECK_OK(psm2_ep_close(g_ep, PSM2_EP_CLOSE_GRACEFUL, 10'000'000'000LL));
+        CHECK_OK(psm2_finalize());
+        if (g_failures == 0) std::fprintf(stderr, "rank %d: all checks passed\n", g_rank);
+        boot->finish(g_failures);
+        return g_failures ? 1 : 0;
+    }
     std::vector<psm2_error_t> errs(g_size);
     CHECK_OK(psm2_ep_connect(g_ep, g_size, epids.data(), nullptr, errs.data(), g_peer.data(),
                              30'000'000'000LL));
