@@ -17,6 +17,17 @@
 
 namespace psm::hal::ips {
 
+// Protocol timing shared by the device's files.
+inline constexpr uint64_t kMs = 1'000'000;
+inline constexpr uint64_t kConnectRetryNs = 50 * kMs;
+inline constexpr uint64_t kDefaultConnectTimeoutNs = 30'000 * kMs;
+inline constexpr uint64_t kDisconnectDrainNs = 1000 * kMs;
+inline constexpr uint32_t kTokenMagic = 0x49505354;   // "IPST"
+inline constexpr int kReceiveBudget = 256;            // packets per progress call
+// An ack waits this long for data going back to ride on (coalescing); far
+// below the retransmit timer, so the sender never notices.
+inline constexpr uint64_t kAckDelayNs = 20'000;
+
 struct Settings {
     uint32_t mtu = 0;                  // payload bytes per packet
     uint32_t window = 64;              // PSM2_FLOW_CREDITS
