@@ -77,9 +77,13 @@ ShmDevice::~ShmDevice() {
 }
 
 bool ShmDevice::reaches(psm2_epid_t epid) const {
-    // Also "yes" for another job's segment, so that connect() can say why it
-    // refuses instead of the peer looking merely absent.
-    return segment_exists(uuid_, epid) || exists_for_other_job(uuid_, epid);
+    if (segment_exists(uuid_, epid)) return true;
+    // A shm-only epid (version 2 with the shm bit) can only mean this host:
+    // if another job's segment has it, say "yes" so that connect() explains
+    // the refusal. HFI epids skip that directory scan (thousands of remote
+    // peers at connect time).
+    bool shm_only = (epid & 0x7) == 2 && (epid & 0x8);
+    return shm_only && exists_for_other_job(uuid_, epid);
 }
 
 psm2_error_t ShmDevice::connect(psm2_epid_t epid, int64_t timeout_ns, Conn** out) {
