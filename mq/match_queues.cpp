@@ -17,13 +17,13 @@ int PostedQueue::class_for(const Tag96& mask) {
     for (int c = 0; c < nclasses_; ++c)
         if (tag_equal(classes_[c].mask(), mask)) return c;
     if (nclasses_ < kMaskClasses) {
-        classes_[nclasses_].init(mask, class_slot(nclasses_));
+        classes_[nclasses_].init(mask, class_slot(nclasses_), /*by_source=*/true);
         return nclasses_++;
     }
     // All classes taken: recycle one that is empty right now.
     for (int c = 0; c < nclasses_; ++c) {
         if (classes_[c].count() == 0) {
-            classes_[c].init(mask, class_slot(c));
+            classes_[c].init(mask, class_slot(c), /*by_source=*/true);
             return c;
         }
     }
@@ -48,16 +48,22 @@ void PostedQueue::remove(psm2_mq_req* r) {
 psm2_mq_req* PostedQueue::take_match(psm2_epaddr_t src, const Tag96& tag) {
     if (size_ == 0) return nullptr;
     psm2_mq_req* best = nullptr;
+    // Per class: the oldest receive for exactly this source, and the oldest
+    // any-source receive; each sits first among its kind in its own bucket
+    // (chains are in post order), whatever else shares the bucket.
+    auto oldest_in = [&](ReqList& chain, int slot, const Tag96& mask, psm2_epaddr_t want) {
+        for (psm2_mq_req* r = chain.head; r; r = ReqList::next(r, slot))
+            if (r->user.peer == want && tag_matches(tag, req_tag(r), mask)) return r;
+        return static_cast<psm2_mq_req*>(nullptr);
+    };
+    auto consider = [&](psm2_mq_req* r) {
+        if (r && (!best || r->seq < best->seq)) best = r;
+    };
     for (int c = 0; c < nclasses_; ++c) {
         TagIndex& idx = classes_[c];
         if (idx.count() == 0) continue;
-        const int slot = idx.slot();
-        for (psm2_mq_req* r = idx.bucket(tag).head; r; r = ReqList::next(r, slot)) {
-            if (tag_matches(tag, req_tag(r), idx.mask()) && source_matches(r, src)) {
-                if (!best || r->seq < best->seq) best = r;
-                break;   // the chain is in post order: later entries are younger
-            }
-        }
+        if (src) consider(oldest_in(idx.bucket(tag, src), idx.slot(), idx.mask(), src));
+        consider(oldest_in(idx.bucket(tag, nullptr), idx.slot(), idx.mask(), nullptr));
     }
     for (psm2_mq_req* r = wildcard_.head; r; r = ReqList::next(r, kMainSlot)) {
         if (best && r->seq > best->seq) break;
@@ -79,7 +85,7 @@ int UnexpectedQueue::class_for(const Tag96& mask) {
     if (nclasses_ == kMaskClasses) return -1;
     // A new selector: index the messages already waiting, in arrival order.
     TagIndex& idx = classes_[nclasses_];
-    idx.init(mask, class_slot(nclasses_));
+    idx.init(mask, class_slot(nclasses_), /*by_source=*/false);
     for (psm2_mq_req* m = arrival_.head; m; m = ReqList::next(m, kMainSlot)) idx.insert(m);
     return nclasses_++;
 }

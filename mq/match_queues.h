@@ -3,10 +3,12 @@
 // PostedQueue holds receives waiting for a message. Receives whose selector
 // belongs to one of a few "mask classes" (the first selectors seen, e.g.
 // MPI's exact / any-tag / any-source combinations) live in a hash index per
-// class; the rest live in one wildcard list. Every receive carries a post
-// sequence number, so an incoming message takes the oldest candidate: the
-// first match of each class bucket, and the first match in the wildcard
-// list, whose scan stops as soon as it passes the best sequence so far.
+// class, keyed by masked tag and source filter; the rest live in one
+// wildcard list. Every receive carries a post sequence number, so an
+// incoming message takes the oldest candidate: per class the first match in
+// its (tag, source) bucket and in its (tag, any source) bucket, and the first
+// match in the wildcard list, whose scan stops as soon as it passes the best
+// sequence so far.
 //
 // UnexpectedQueue holds messages that arrived before their receive, in
 // arrival order (one list) and in a hash index per selector class that has

@@ -9,7 +9,7 @@ void TagIndex::grow() {
         psm2_mq_req* r = chain.head;
         while (r) {
             psm2_mq_req* next = ReqList::next(r, slot_);
-            bucket(req_tag(r)).push_back(r, slot_);
+            bucket(req_tag(r), r->user.peer).push_back(r, slot_);
             r = next;
         }
     }

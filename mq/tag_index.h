@@ -1,8 +1,9 @@
 // Hash index of requests for one tag selector ("mask class"): every request
-// in it is keyed by (user.tag & mask), chained per bucket in insertion order.
-// All requests that can match a given message under this selector share one
-// bucket, so a lookup walks only that chain (entries with the same masked tag
-// plus the rare collision), never the whole queue.
+// in it is keyed by (user.tag & mask) and, for an index built "by source",
+// also by user.peer (a posted receive's source filter, nullptr = any source).
+// Entries are chained per bucket in insertion order. All requests that can
+// match a given message under this selector (and source) share one bucket,
+// so a lookup walks only that chain, never the whole queue.
 //
 // The table doubles when it holds more than two entries per bucket. Doubling
 // splits each old bucket into two new ones; walking the old chain in order
@@ -19,9 +20,10 @@ namespace psm::mq {
 
 class TagIndex {
 public:
-    void init(const Tag96& mask, int slot) {
+    void init(const Tag96& mask, int slot, bool by_source) {
         mask_ = mask;
         slot_ = slot;
+        by_source_ = by_source;
         buckets_.assign(kInitialBuckets, ReqList{});
         count_ = 0;
     }
@@ -30,15 +32,20 @@ public:
     int slot() const { return slot_; }
     size_t count() const { return count_; }
 
-    ReqList& bucket(const Tag96& tag) { return buckets_[tag_hash(tag, mask_) & (buckets_.size() - 1)]; }
+    // src is ignored unless the index is built by source.
+    ReqList& bucket(const Tag96& tag, const void* src = nullptr) {
+        uint64_t h = tag_hash(tag, mask_);
+        if (by_source_) h ^= (reinterpret_cast<uintptr_t>(src) >> 4) * 0xD6E8FEB86659FD93ull;
+        return buckets_[(h ^ (h >> 29)) & (buckets_.size() - 1)];
+    }
 
     void insert(psm2_mq_req* r) {
-        bucket(req_tag(r)).push_back(r, slot_);
+        bucket(req_tag(r), r->user.peer).push_back(r, slot_);
         if (++count_ > 2 * buckets_.size()) grow();
     }
 
     void remove(psm2_mq_req* r) {
-        bucket(req_tag(r)).unlink(r, slot_);
+        bucket(req_tag(r), r->user.peer).unlink(r, slot_);
         --count_;
     }
 
@@ -49,6 +56,7 @@ private:
 
     Tag96 mask_{};
     int slot_ = 1;
+    bool by_source_ = false;
     size_t count_ = 0;
     std::vector<ReqList> buckets_;
 };
