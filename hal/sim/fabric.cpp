@@ -154,6 +154,7 @@ psm2_error_t Fabric::open(const FabricConfig& cfg, Fabric** out) {
     void* p = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (p == MAP_FAILED) return PSM2_NO_MEMORY;
+    uint64_t inode = st.st_ino;
     auto* sh = static_cast<Shared*>(p);
     if (created) {
         sh->layout_version = kLayoutVersion;
@@ -185,6 +186,7 @@ psm2_error_t Fabric::open(const FabricConfig& cfg, Fabric** out) {
     f->cfg_.units = sh->units;   // the creator's unit count wins
     f->shared_ = sh;
     f->seg_name_ = name;
+    f->inode_ = inode;
     *out = f;
     return PSM2_OK;
 }
@@ -196,8 +198,19 @@ Fabric::~Fabric() {
     for (uint32_t u = 0; u < kMaxUnits && !any; ++u)
         for (uint32_t c = 0; c < kContextsPerUnit && !any; ++c)
             any = pid_alive(shared_->owners[u][c].pid.load(std::memory_order_acquire));
+    // Only our own directory: the name may already belong to a newer one.
+    bool ours = still_current();
     munmap(shared_, sizeof(Shared));
-    if (!any) shm_unlink(seg_name_.c_str());
+    if (!any && ours) shm_unlink(seg_name_.c_str());
+}
+
+bool Fabric::still_current() const {
+    int fd = shm_open(seg_name_.c_str(), O_RDONLY, 0600);
+    if (fd < 0) return false;
+    struct stat st{};
+    bool same = fstat(fd, &st) == 0 && uint64_t(st.st_ino) == inode_;
+    close(fd);
+    return same;
 }
 
 std::string Fabric::context_segment_name(uint32_t unit, uint32_t ctxt) const {
@@ -231,7 +244,7 @@ psm2_error_t Fabric::claim(int unit, uint32_t* unit_out, uint32_t* ctxt_out, uin
 
 void Fabric::release(uint32_t unit, uint32_t ctxt) {
     if (unit >= kMaxUnits || ctxt >= kContextsPerUnit) return;
-    shm_unlink(context_segment_name(unit, ctxt).c_str());
+    if (still_current()) shm_unlink(context_segment_name(unit, ctxt).c_str());
     int32_t me = getpid();
     shared_->owners[unit][ctxt].pid.compare_exchange_strong(me, 0, std::memory_order_acq_rel);
 }

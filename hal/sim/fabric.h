@@ -54,6 +54,10 @@ public:
     // Unit that owns lid on this host, or -1.
     int unit_of(uint32_t lid) const;
 
+    // Is the directory this process mapped still the one under its name? (The
+    // last process of a job may unlink it just as a new one maps it.)
+    bool still_current() const;
+
     // Unlink the directory and every context segment of a fabric (tests).
     static void remove(const std::string& name);
 
@@ -64,6 +68,7 @@ private:
     FabricConfig cfg_;
     Shared* shared_ = nullptr;
     std::string seg_name_;
+    uint64_t inode_ = 0;
 };
 
 std::string directory_name(const std::string& fabric);

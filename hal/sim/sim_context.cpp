@@ -66,12 +66,19 @@ psm2_error_t SimContext::open(const FabricConfig& cfg, const hfi::OpenRequest& r
                               std::unique_ptr<hfi::Context>* out) {
     if (req.port > 1) return PSM2_EP_NO_PORTS_AVAIL;   // simulated units have one port
     Fabric* fabric = nullptr;
-    psm2_error_t err = Fabric::open(cfg, &fabric);
-    if (err != PSM2_OK) return err;
-    std::unique_ptr<Fabric> fab(fabric);
+    std::unique_ptr<Fabric> fab;
     uint32_t unit = 0, ctxt = 0, inc = 0;
-    err = fabric->claim(req.unit, &unit, &ctxt, &inc);
-    if (err != PSM2_OK) return err;
+    for (int attempt = 0;; ++attempt) {
+        psm2_error_t err = Fabric::open(cfg, &fabric);
+        if (err != PSM2_OK) return err;
+        fab.reset(fabric);
+        err = fabric->claim(req.unit, &unit, &ctxt, &inc);
+        if (err != PSM2_OK) return err;
+        // The job's last process may have removed the directory between our
+        // open and claim; a context claimed there is invisible: start over.
+        if (fabric->still_current() || attempt == 3) break;
+        fabric->release(unit, ctxt);
+    }
 
     const auto& g = hfi::generation_info(cfg.gen);
     uint32_t egr_size = g.max_mtu;
