@@ -214,3 +214,35 @@ TEST(SimHfi, UnitAndPortSelection) {
     EXPECT_EQ(c->info().unit, 0u);
     EXPECT_EQ(c->info().port, 1u);
 }
+
+// Processes of one fabric come and go at the same time: every open works,
+// every context can talk, and nothing is left in /dev/shm at the end.
+TEST(SimHfi, ChurnLeavesNothingBehind) {
+    ScopedSimFabric fab;
+    std::vector<pid_t> kids;
+    for (int k = 0; k < 6; ++k) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(30);
+            for (int i = 0; i < 20; ++i) {
+                std::unique_ptr<hfi::Context> c;
+                if (hfi::open_context({}, &c) != PSM2_OK) _exit(1);
+                uint8_t hdr[64] = {};
+                if (c->send(route_to(*c), hdr, sizeof hdr, nullptr, 0) != PSM2_OK) _exit(2);
+                hfi::RecvPacket p;
+                if (!c->peek(&p)) _exit(3);
+                c->release();
+            }
+            _exit(0);
+        }
+        kids.push_back(pid);
+    }
+    for (pid_t k : kids) {
+        int st = 0;
+        ASSERT_EQ(waitpid(k, &st, 0), k);
+        EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "status " << st;
+    }
+    EXPECT_FALSE(shm_exists(sim::directory_name(fab.name)));
+    for (uint32_t c = 0; c < sim::kContextsPerUnit; ++c)
+        EXPECT_FALSE(shm_exists(sim::directory_name(fab.name) + ".u0c" + std::to_string(c)));
+}
