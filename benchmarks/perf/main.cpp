@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <sched.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -50,15 +51,17 @@ char* page_aligned_buffer(std::size_t size)
 
 bool run_rank(PeerLink& link, int rank, const Options& o, const psm2_uuid_t key)
 {
-    Buffers buf{page_aligned_buffer(o.max_size), page_aligned_buffer(o.max_size)};
+    std::unique_ptr<char, decltype(&std::free)> send(page_aligned_buffer(o.max_size), &std::free);
+    std::unique_ptr<char, decltype(&std::free)> recv(page_aligned_buffer(o.max_size), &std::free);
+    const Buffers buf{send.get(), recv.get()};
     if (!buf.send || !buf.recv) {
         std::fprintf(stderr, "psm2-perf: cannot allocate %zu-byte buffers\n", o.max_size);
         return false;
     }
     Session s;
     bool good = open_session(link, key, s);
-    // Pinned only once connected: Debian's 11.2.185 never completes
-    // psm2_ep_connect over shm when the ranks are pinned before psm2_init.
+    // Pinned after connecting, so each library opens its endpoint with the
+    // affinity the process was started with, as in a real job.
     if (o.pin) pin_to_core(rank);
     if (good && rank == 0) {
         std::printf("# library %s%s\n", loaded_library_path().c_str(),
@@ -75,10 +78,9 @@ bool run_rank(PeerLink& link, int rank, const Options& o, const psm2_uuid_t key)
             std::fflush(stdout);
         }
     }
-    good = close_session(link, s) && good;
-    std::free(buf.send);
-    std::free(buf.recv);
-    return good;
+    // A rank that failed leaves at once (see main); only a clean run closes.
+    if (!good) return false;
+    return close_session(link, s);
 }
 
 }  // namespace
@@ -102,11 +104,18 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "psm2-perf: no job key\n");
         return 1;
     }
+    // On failure the peer may be blocked inside a PSM2 call waiting for us
+    // and would only end at the alarm: rank 1 exits (rank 0 notices through
+    // SIGCHLD), rank 0 kills rank 1.
     const bool good = run_rank(link, rank, o, key);
     if (rank == 1) {
+        if (!good) _exit(1);
         link.wait_for_release();
-        return good ? 0 : 1;
+        return 0;
     }
-    const bool child_good = link.reap_child();
-    return good && child_good ? 0 : 1;
+    if (!good) {
+        link.kill_child();
+        return 1;
+    }
+    return link.reap_child() ? 0 : 1;
 }

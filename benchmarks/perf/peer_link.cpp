@@ -120,6 +120,16 @@ void PeerLink::wait_for_release()
     }
 }
 
+void PeerLink::kill_child()
+{
+    if (child_ <= 0) return;
+    child_may_exit = 1;
+    kill(child_, SIGKILL);
+    while (waitpid(child_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    child_ = -1;
+}
+
 bool PeerLink::reap_child()
 {
     if (child_ <= 0) return true;

@@ -32,6 +32,9 @@ public:
     // Rank 0: reaps rank 1; true if it exited with status 0.
     bool reap_child();
 
+    // Rank 0, after a failure: ends rank 1 and reaps it.
+    void kill_child();
+
 private:
     int fork_rank1(char** argv, int timeout_s);
 
