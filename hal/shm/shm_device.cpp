@@ -150,14 +150,19 @@ void ShmDevice::attach_rx(ShmConn& c) {
     if (c.rx.valid()) return;
     for (uint32_t i = 0; i < kInboxes; ++i) {
         InboxCtl* ctl = seg_.inbox(i);
-        if (load_acq(ctl->owner_epid) != c.epid ||
-            load_acq(ctl->state) != uint64_t(InboxState::Claimed))
-            continue;
-        c.rx = RingConsumer(seg_.ring(i), kRingLines, &ctl->ring, kPublishBatch);
-        c.rx_inbox = static_cast<int32_t>(i);
-        rx_active_.push_back(&c);
-        return;
+        if (load_acq(ctl->owner_epid) == c.epid &&
+            load_acq(ctl->state) == uint64_t(InboxState::Claimed)) {
+            attach_rx_at(c, i);
+            return;
+        }
     }
+}
+
+void ShmDevice::attach_rx_at(ShmConn& c, uint32_t i) {
+    InboxCtl* ctl = seg_.inbox(i);
+    c.rx = RingConsumer(seg_.ring(i), kRingLines, &ctl->ring, kPublishBatch);
+    c.rx_inbox = static_cast<int32_t>(i);
+    rx_active_.push_back(&c);
 }
 
 // Recycle an inbox for the next sender. Its ring may still hold messages we
@@ -196,7 +201,19 @@ void ShmDevice::rescan_inboxes() {
                                static_cast<unsigned long long>(owner));
             }
         } else if (state == uint64_t(InboxState::SenderClosed)) {
-            // The sender disconnected: deliver what it sent, then recycle.
+            // The sender disconnected or closed - possibly before we ever saw
+            // its claim (a short-lived peer): deliver what it sent, then recycle.
+            bool receive_only = false;
+            if (!c && !disconnected_.contains(owner) && open_conn(owner, 0, &c) != PSM2_OK) {
+                // It is gone, so no ring back: a conn that can only receive.
+                auto made = std::make_unique<ShmConn>();
+                made->epid = owner;
+                made->peer_pid = static_cast<pid_t>(load_acq(ctl->owner_pid));
+                c = made.get();
+                conns_[owner] = std::move(made);
+                receive_only = true;
+            }
+            if (c && !c->lost && c->rx_inbox < 0) attach_rx_at(*c, i);
             if (c && c->rx_inbox == static_cast<int32_t>(i)) {
                 while (drain(*c, kDrainBudget) > 0) {
                 }
@@ -206,6 +223,7 @@ void ShmDevice::rescan_inboxes() {
                 std::erase(rx_active_, c);
             }
             free_inbox(i);
+            if (receive_only) peer_gone(*c);
         }
     }
 }

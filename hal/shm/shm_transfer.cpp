@@ -28,7 +28,7 @@ psm2_error_t cma_error(int err) {
 
 psm2_error_t ShmDevice::send_eager(Conn& conn, const Tag96& tag, const void* buf, uint32_t len) {
     auto& c = static_cast<ShmConn&>(conn);
-    if (c.lost) return PSM2_EPID_UNREACHABLE;
+    if (c.lost || !c.tx.valid()) return PSM2_EPID_UNREACHABLE;
     if (len > kMaxMessagePayload) return PSM2_PARAM_ERR;
     uint32_t n = lines_for(len);
     MsgHeader* h = c.tx.reserve(n);
@@ -44,7 +44,7 @@ psm2_error_t ShmDevice::send_eager(Conn& conn, const Tag96& tag, const void* buf
 psm2_error_t ShmDevice::send_rts(Conn& conn, const Tag96& tag, const void* buf, uint32_t len,
                                  uint64_t send_cookie) {
     auto& c = static_cast<ShmConn&>(conn);
-    if (c.lost) return PSM2_EPID_UNREACHABLE;
+    if (c.lost || !c.tx.valid()) return PSM2_EPID_UNREACHABLE;
     constexpr uint32_t n = lines_for(sizeof(RtsBody));
     MsgHeader* h = c.tx.reserve(n);
     if (!h) return PSM2_EP_NO_RESOURCES;
@@ -59,7 +59,7 @@ psm2_error_t ShmDevice::send_rts(Conn& conn, const Tag96& tag, const void* buf, 
 
 psm2_error_t ShmDevice::send_am(Conn& conn, const AmPacket& pkt) {
     auto& c = static_cast<ShmConn&>(conn);
-    if (c.lost) return PSM2_EPID_UNREACHABLE;
+    if (c.lost || !c.tx.valid()) return PSM2_EPID_UNREACHABLE;
     if (pkt.nargs > 8 || pkt.len > kMaxAmPayload) return PSM2_PARAM_ERR;
     uint32_t arg_bytes = pkt.nargs * static_cast<uint32_t>(sizeof(psm2_amarg_t));
     uint32_t total = arg_bytes + pkt.len;
@@ -82,7 +82,7 @@ psm2_error_t ShmDevice::send_am(Conn& conn, const AmPacket& pkt) {
 // Device-generated messages never fail: when the ring is full they wait in
 // the conn's queue, flushed first by every progress() call.
 bool ShmDevice::send_control(ShmConn& c, Kind kind, const void* body, uint32_t len) {
-    if (c.lost) return false;
+    if (c.lost || !c.tx.valid()) return false;
     if (c.control.empty()) {
         if (MsgHeader* h = c.tx.reserve(1)) {
             h->len = len;
@@ -123,7 +123,7 @@ int ShmDevice::flush_control(ShmConn& c) {
 psm2_error_t ShmDevice::pull(Conn& conn, const RndvToken& token, void* dst, uint32_t len,
                              uint64_t recv_cookie) {
     auto& c = static_cast<ShmConn&>(conn);
-    if (c.lost) return PSM2_EPID_UNREACHABLE;
+    if (c.lost || !c.tx.valid()) return PSM2_EPID_UNREACHABLE;
     uint64_t addr = token.w[0];
     uint64_t send_cookie = token.w[2];
     len = std::min<uint64_t>(len, token.w[1]);
