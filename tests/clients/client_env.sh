@@ -6,15 +6,28 @@ skip() { echo "$test_name: SKIP - $*"; exit 77; }
 fail() { echo "$test_name: FAIL - $*"; exit 1; }
 
 # Segments our library creates (shm device "psm2cpp.*", simulated fabric
-# "psm2_sim.*"). Tests that use this run with is_parallel: false, so any new
-# one after the run was left behind by this run.
+# "psm2_sim.*"). The tests run with is_parallel: false, but other suites or
+# other build trees may run on the same machine at the same time, so a
+# segment counts as left behind only if it is new since the snapshot and,
+# after the run, still mapped by no live process (checked twice, a second
+# apart, so one being set up right now by someone else is not taken).
 shm_snapshot=$(mktemp) || exit 1
 ls /dev/shm 2> /dev/null | grep '^psm2' > "$shm_snapshot"
 
-# Prints and removes segments that appeared since the snapshot; returns 1 if any.
+unmapped_new_segments() {
+    local f
+    for f in $(ls /dev/shm 2> /dev/null | grep '^psm2' | grep -vxF -f "$shm_snapshot"); do
+        grep -qsF "/dev/shm/$f" /proc/[0-9]*/maps || echo "$f"
+    done
+}
+
+# Prints and removes segments this run left behind; returns 1 if any.
 shm_leaks() {
-    local leaked
-    leaked=$(ls /dev/shm 2> /dev/null | grep '^psm2' | grep -vxF -f "$shm_snapshot")
+    local first leaked f
+    first=$(unmapped_new_segments)
+    [ -z "$first" ] && return 0
+    sleep 1
+    leaked=$(unmapped_new_segments | grep -xF "$first")
     [ -z "$leaked" ] && return 0
     echo "$test_name: /dev/shm segments left behind:" $leaked
     for f in $leaked; do rm -f "/dev/shm/$f"; done
