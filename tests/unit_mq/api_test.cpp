@@ -349,3 +349,26 @@ TEST(Teardown, EngineWithPendingWorkReleasesEverything) {
 
 }  // namespace
 }  // namespace mqtest
+
+namespace mqtest {
+namespace {
+
+// libfabric#5527: psm2_mq_test2 on a request whose endpoint was closed.
+TEST(Teardown, RequestsOfAClosedEndpointAreRejectedNotDereferenced) {
+    psm2_mq_req_t r = nullptr;
+    psm2_mq_t dead_mq;
+    uint32_t v;
+    {
+        Node n;
+        ASSERT_EQ(psm2_mq_irecv(n.mq, 1, ~0ull, 0, &v, 4, nullptr, &r), PSM2_OK);
+        dead_mq = n.mq;
+    }
+    psm2_mq_status2_t st;
+    EXPECT_EQ(psm2_mq_test2(&r, &st), PSM2_PARAM_ERR);
+    EXPECT_EQ(psm2_mq_wait2(&r, &st), PSM2_PARAM_ERR);
+    EXPECT_EQ(psm2_mq_cancel(&r), PSM2_PARAM_ERR);
+    EXPECT_EQ(psm2_mq_irecv(dead_mq, 1, ~0ull, 0, &v, 4, nullptr, &r), PSM2_PARAM_ERR);
+}
+
+}  // namespace
+}  // namespace mqtest
