@@ -36,7 +36,7 @@ uint64_t hash_bytes(uint64_t h, const uint8_t* p, uint32_t n) {
         h = mix(h, v);
     }
     uint64_t tail = 0;
-    std::memcpy(&tail, p + i, n - i);
+    if (n > i) std::memcpy(&tail, p + i, n - i);   // p may be null when n == 0
     return mix(h, tail ^ n);
 }
 
