@@ -110,6 +110,13 @@ IpsDevice::~IpsDevice() {
             c->q.clear();
             disconnect(c.get());
         }
+    const ProtocolStats& s = stats_;
+    log::trace(log::kProtocol,
+               "hfi: sent %llu received %llu packets; damaged %llu, out of order %llu, duplicates %llu, "
+               "naks %llu, timeouts %llu",
+               (unsigned long long)s.packets_sent, (unsigned long long)s.packets_received,
+               (unsigned long long)s.damaged, (unsigned long long)s.out_of_order,
+               (unsigned long long)s.duplicates, (unsigned long long)s.naks_sent, (unsigned long long)s.timeouts);
 }
 
 bool IpsDevice::reaches(psm2_epid_t epid) const {

@@ -44,6 +44,18 @@ Settings settings_from_env(const hfi::ContextInfo& info);
 // Rendezvous token the receiver's engine hands back in pull().
 RndvToken make_token(uint32_t id, uint32_t len, uint32_t conn);
 
+// What the protocol had to do to keep things reliable; traced at close
+// (PSM2_TRACEMASK=0x4) and read by tests.
+struct ProtocolStats {
+    uint64_t packets_sent = 0;
+    uint64_t packets_received = 0;
+    uint64_t damaged = 0;         // dropped on a checksum/length error
+    uint64_t out_of_order = 0;    // dropped at a PSN gap (a NAK may follow)
+    uint64_t duplicates = 0;
+    uint64_t naks_sent = 0;
+    uint64_t timeouts = 0;        // go-back-N on the retransmit timer
+};
+
 class IpsDevice final : public hal::Device {
 public:
     IpsDevice(const hal::OpenParams& p, std::unique_ptr<hfi::Context> ctx, const Settings& s);
@@ -65,6 +77,7 @@ public:
     psm2_epid_t local_epid() const override { return epid_; }
 
     hfi::Context& context() { return *ctx_; }
+    const ProtocolStats& stats() const { return stats_; }
 
 private:
     // Upcalls are made from progress() only; anything that happens elsewhere
@@ -140,6 +153,7 @@ private:
     std::vector<IpsConn*> active_;
     uint64_t now_ = 0;   // clock at the start of the current receive batch
     uint32_t idle_calls_ = 0;
+    ProtocolStats stats_;
     std::unordered_map<psm2_epid_t, uint32_t> by_epid_;
     std::unordered_map<uint32_t, SendRndv> send_rndv_;
     std::unordered_map<uint32_t, RecvRndv> recv_rndv_;

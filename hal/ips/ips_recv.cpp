@@ -21,7 +21,11 @@ psm2_epid_t epid_from(const IpsHeader& ih) { return uint64_t(ih.aux0) << 32 | ih
 }  // namespace
 
 void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
-    if (pkt.errors || pkt.hdr_len < gen_.header_bytes + sizeof(IpsHeader)) return;   // damaged: drop
+    ++stats_.packets_received;
+    if (pkt.errors || pkt.hdr_len < gen_.header_bytes + sizeof(IpsHeader)) {
+        ++stats_.damaged;   // the sender's retransmission repairs it
+        return;
+    }
     hfi::WireHeader wh;
     if (!gen_.decode(pkt.hdr, &wh)) return;   // not ours (other generation / raw)
     IpsHeader ih;
@@ -54,12 +58,15 @@ void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
         handle_sequenced(*c, wh.opcode, wh, ih, pkt.payload, pkt.payload_len);
         break;
     case RecvSeq::kGap:
+        ++stats_.out_of_order;
         if (c->rx.want_nak()) {
+            ++stats_.naks_sent;
             IpsHeader nak{};
             send_control(*c, kOpNak, nak);   // carries ack_psn = the PSN we wait for
         }
         break;
     case RecvSeq::kDuplicate:
+        ++stats_.duplicates;
         activate(*c);   // re-ack: our last ack may have been lost
         break;
     }

@@ -48,6 +48,7 @@ psm2_error_t IpsDevice::transmit(IpsConn& c, uint8_t opcode, const IpsHeader& ih
     std::memcpy(txbuf_.data() + gen_.header_bytes, &ih, sizeof ih);
     psm2_error_t err = ctx_->send(c.route, txbuf_.data(), gen_.header_bytes + uint32_t(sizeof ih),
                                   payload, len);
+    stats_.packets_sent += err == PSM2_OK;
     if (err == PSM2_OK && c.state == IpsConn::kConnected) c.rx.ack_sent();   // the ack rode along
     return err;
 }
@@ -250,6 +251,7 @@ void IpsDevice::release_acked(IpsConn& c, uint32_t count) {
 void IpsDevice::service_timers(IpsConn& c, uint64_t now) {
     if (c.state != IpsConn::kConnected) return;
     if (c.tx.check_timeout(now)) {
+        ++stats_.timeouts;
         log::trace(log::kProtocol, "hfi: retransmit to epid 0x%llx from psn %u (rto %llu ms)",
                    static_cast<unsigned long long>(c.epid), c.tx.oldest_unacked(),
                    static_cast<unsigned long long>(c.tx.current_rto() / kMs));

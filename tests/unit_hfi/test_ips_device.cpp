@@ -19,6 +19,7 @@
 #include "hal/hfi/cdev_context.h"
 #include "hal/ips/epid.h"
 #include "hal/ips/ips_device.h"
+#include "hal/ips/ips_device_impl.h"
 #include "sim_env.h"
 
 using namespace psm::hal;
@@ -318,6 +319,14 @@ TEST(IpsDeviceFaults, LossReorderDupCorruptDeliverOnceInOrder) {
     for (auto& d : b->sink.pulls_done) EXPECT_EQ(d.second, PSM2_OK);
     for (auto& d : a->sink.sends_done) EXPECT_EQ(d.second, PSM2_OK);
     EXPECT_TRUE(b->sink.lost.empty());
+    // The faults really happened and the protocol repaired them.
+    auto& rs = static_cast<ips::IpsDevice&>(*b->dev).stats();
+    auto& ss = static_cast<ips::IpsDevice&>(*a->dev).stats();
+    EXPECT_GT(rs.out_of_order, 0u);
+    EXPECT_GT(rs.duplicates, 0u);
+    EXPECT_GT(rs.naks_sent, 0u);
+    EXPECT_GT(rs.damaged + static_cast<ips::IpsDevice&>(*a->dev).stats().damaged, 0u);
+    EXPECT_GT(ss.packets_sent, uint64_t(n));
 }
 
 TEST(IpsDeviceFaults, PeerKilledMidRendezvousFailsTheSend) {
