@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "psm2_am.h"   // before device.h, which uses psm2_amarg_t
@@ -34,6 +35,14 @@ struct Pending {
     alignas(8) uint8_t inline_bytes[kInlineBytes]{};   // payload of a small message
 };
 
+// A packet that arrived ahead of a gap, kept until the gap fills.
+struct AheadPacket {
+    hfi::WireHeader wh;
+    IpsHeader ih{};
+    uint8_t opcode = 0;
+    std::vector<uint8_t> payload;
+};
+
 struct IpsConn final : hal::Conn {
     enum State : uint8_t { kConnecting, kConnected, kLost, kClosed };
 
@@ -55,6 +64,11 @@ struct IpsConn final : hal::Conn {
 
     SendSeq tx;
     RecvSeq rx;
+    // Receive reorder buffer: packets past a gap (within the window) wait
+    // here, so a late packet fills the gap without a resend; a NAK goes out
+    // only when the gap stays open for a while (gap_since_ns).
+    std::unordered_map<uint32_t, AheadPacket> ahead;
+    uint64_t gap_since_ns = 0;          // 0 = no gap open
     std::deque<Pending> q;              // q[0] has PSN tx.oldest_unacked()
     uint64_t queued_bytes = 0;
 

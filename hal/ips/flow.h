@@ -101,7 +101,6 @@ public:
         if (d == 0) {
             expected_ = (expected_ + 1) & kPsnMask;
             if (unacked_++ == 0) first_unacked_ns_ = now;
-            nak_sent_ = false;
             return kAccept;
         }
         if (d < 0) {
@@ -120,19 +119,12 @@ public:
         return ack_now_ || unacked_ >= batch || (unacked_ > 0 && now - first_unacked_ns_ >= delay_ns);
     }
     void ack_sent() { unacked_ = 0; ack_now_ = false; }
-    // One NAK per gap: true the first time a gap is seen at this PSN.
-    bool want_nak() {
-        if (nak_sent_) return false;
-        nak_sent_ = true;
-        return true;
-    }
 
 private:
     uint32_t expected_ = 0;
     uint32_t unacked_ = 0;
     uint64_t first_unacked_ns_ = 0;
     bool ack_now_ = false;
-    bool nak_sent_ = false;
 };
 
 }  // namespace psm::hal::ips

@@ -157,6 +157,8 @@ void IpsDevice::lose_peer(IpsConn& c, psm2_error_t err, bool notify) {
     }
     c.q.clear();
     c.queued_bytes = 0;
+    c.ahead.clear();
+    c.gap_since_ns = 0;
     c.tx = SendSeq(set_.window, set_.timer);
     bool was_connected = c.state == IpsConn::kConnected;
     c.state = IpsConn::kLost;

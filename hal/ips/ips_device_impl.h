@@ -27,6 +27,9 @@ inline constexpr int kReceiveBudget = 256;            // packets per progress ca
 // An ack waits this long for data going back to ride on (coalescing); far
 // below the retransmit timer, so the sender never notices.
 inline constexpr uint64_t kAckDelayNs = 20'000;
+// A gap that stays open this long is reported with a NAK (shorter waits let
+// a merely late packet fill it without a resend).
+inline constexpr uint64_t kNakDelayNs = 50'000;
 
 struct Settings {
     uint32_t mtu = 0;                  // payload bytes per packet
@@ -136,6 +139,7 @@ private:
     void handle_sequenced(IpsConn& c, uint8_t op, const hfi::WireHeader& wh, const IpsHeader& ih,
                           const uint8_t* payload, uint32_t len);
     void handle_cts(IpsConn& c, const IpsHeader& ih);
+    void deliver_ahead(IpsConn& c, uint64_t now);
     void handle_data(IpsConn& c, const hfi::WireHeader& wh, const IpsHeader& ih,
                      const uint8_t* payload, uint32_t len);
     void handle_am(IpsConn& c, uint8_t op, const IpsHeader& ih, const uint8_t* payload, uint32_t len);

@@ -56,20 +56,42 @@ void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
     case RecvSeq::kAccept:
         activate(*c);   // an ack is due
         handle_sequenced(*c, wh.opcode, wh, ih, pkt.payload, pkt.payload_len);
+        if (!c->ahead.empty()) deliver_ahead(*c, now);
         break;
     case RecvSeq::kGap:
         ++stats_.out_of_order;
-        if (c->rx.want_nak()) {
-            ++stats_.naks_sent;
-            IpsHeader nak{};
-            send_control(*c, kOpNak, nak);   // carries ack_psn = the PSN we wait for
+        if (psn_diff(wh.psn, c->rx.expected()) < int32_t(set_.window) && c->ahead.size() < set_.window &&
+            !c->ahead.count(wh.psn)) {
+            AheadPacket& a = c->ahead[wh.psn];
+            a.wh = wh;
+            a.ih = ih;
+            a.opcode = wh.opcode;
+            a.payload.assign(pkt.payload, pkt.payload + pkt.payload_len);
         }
+        if (c->gap_since_ns == 0) c->gap_since_ns = now;
+        activate(*c);   // the NAK timer runs from service_timers
         break;
     case RecvSeq::kDuplicate:
         ++stats_.duplicates;
         activate(*c);   // re-ack: our last ack may have been lost
         break;
     }
+}
+
+// The gap closed: hand up what waited behind it, in PSN order.
+void IpsDevice::deliver_ahead(IpsConn& c, uint64_t now) {
+    for (;;) {
+        auto it = c.ahead.find(c.rx.expected());
+        if (it == c.ahead.end() || c.state != IpsConn::kConnected) break;
+        AheadPacket a = std::move(it->second);
+        c.ahead.erase(it);
+        c.rx.on_packet(a.wh.psn, now);
+        handle_sequenced(c, a.opcode, a.wh, a.ih, a.payload.data(), uint32_t(a.payload.size()));
+    }
+    // Anything left is further ahead (another gap) or stale.
+    for (auto it = c.ahead.begin(); it != c.ahead.end();)
+        it = psn_diff(it->first, c.rx.expected()) <= 0 ? c.ahead.erase(it) : std::next(it);
+    c.gap_since_ns = c.ahead.empty() ? 0 : now;
 }
 
 void IpsDevice::probe_peer_memory(IpsConn& c, const uint8_t* payload, uint32_t len) {
@@ -118,6 +140,8 @@ void IpsDevice::handle_connect_request(const hfi::WireHeader& wh, const IpsHeade
         // dropped us): its old flow is gone, start ours afresh.
         lose_peer(*c, PSM2_EPID_UNREACHABLE);
         c->rx = RecvSeq();
+        c->ahead.clear();
+        c->gap_since_ns = 0;
         c->state = IpsConn::kConnected;
     } else if (c && (c->state == IpsConn::kLost || c->state == IpsConn::kClosed)) {
         c = nullptr;

@@ -72,7 +72,7 @@ void IpsDevice::service_active(uint64_t now, const IpsConn* skip) {
         IpsConn* c = active_[i];
         if (c != skip) service_timers(*c, now);
         bool idle = c->state != IpsConn::kConnected ||
-                    (c->q.empty() && !c->rx.ack_due() && c->rndv_pending == 0);
+                    (c->q.empty() && !c->rx.ack_due() && c->rndv_pending == 0 && !c->gap_since_ns);
         if (idle && c != skip) {
             c->active = false;
             active_[i] = active_.back();
@@ -273,6 +273,13 @@ void IpsDevice::service_timers(IpsConn& c, uint64_t now) {
             lose_peer(c, PSM2_EPID_UNREACHABLE);
             return;
         }
+    }
+    if (c.gap_since_ns && now - c.gap_since_ns >= kNakDelayNs) {
+        // Still waiting for the packet at the gap: ask for a resend from it.
+        ++stats_.naks_sent;
+        c.gap_since_ns = now;   // and again after another delay if need be
+        IpsHeader nak{};
+        send_control(c, kOpNak, nak);   // carries ack_psn = the PSN we wait for
     }
     pump(c, now);
     if (c.state == IpsConn::kConnected &&
