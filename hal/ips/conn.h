@@ -31,6 +31,7 @@ struct Pending {
     bool expected = false;
     uint32_t rndv_id = 0;               // sender rendezvous this data belongs to (0 = none)
     uint32_t data_len = 0;              // rendezvous bytes this packet accounts for
+    bool ack_now = false;               // ask for an immediate ack (AckReq)
     uint64_t am_completion = 0;         // on_am_done cookie once acked (0 = none)
     alignas(8) uint8_t inline_bytes[kInlineBytes]{};   // payload of a small message
 };

@@ -119,6 +119,8 @@ public:
         return ack_now_ || unacked_ >= batch || (unacked_ > 0 && now - first_unacked_ns_ >= delay_ns);
     }
     void ack_sent() { unacked_ = 0; ack_now_ = false; }
+    // The sender asked for an ack at once (AckReq bit).
+    void ack_requested() { ack_now_ = true; }
 
 private:
     uint32_t expected_ = 0;

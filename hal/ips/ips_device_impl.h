@@ -110,7 +110,7 @@ private:
     void pump(IpsConn& c, uint64_t now);
     psm2_error_t transmit(IpsConn& c, uint8_t opcode, const IpsHeader& ih, uint32_t psn,
                           const uint8_t* payload, uint32_t len, bool expected = false,
-                          uint16_t tid = 0, uint16_t tid_offset = 0);
+                          uint16_t tid = 0, uint16_t tid_offset = 0, bool ack_now = false);
     void send_control(IpsConn& c, uint8_t opcode, IpsHeader ih);
     void send_connect_request(IpsConn& c, uint64_t now);
     void release_acked(IpsConn& c, uint32_t count);

@@ -55,6 +55,7 @@ void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
     switch (c->rx.on_packet(wh.psn, now)) {
     case RecvSeq::kAccept:
         activate(*c);   // an ack is due
+        if (wh.ack_req) c->rx.ack_requested();
         handle_sequenced(*c, wh.opcode, wh, ih, pkt.payload, pkt.payload_len);
         if (!c->ahead.empty()) deliver_ahead(*c, now);
         break;
@@ -294,6 +295,7 @@ void IpsDevice::handle_cts(IpsConn& c, const IpsHeader& ih) {
         p.tid_offset = uint16_t((rel % tid_bytes) / 64);
         p.rndv_id = ih.aux0;
         p.data_len = n;
+        p.ack_now = off + n >= end;   // the window's last: its ack completes the send
         if (reader) {
             // Header only: the receiver reads n bytes at this address.
             uint64_t addr = reinterpret_cast<uint64_t>(s.buf + off);

@@ -19,7 +19,7 @@ namespace psm::hal::ips {
 
 psm2_error_t IpsDevice::transmit(IpsConn& c, uint8_t opcode, const IpsHeader& ih_in, uint32_t psn,
                                  const uint8_t* payload, uint32_t len, bool expected, uint16_t tid,
-                                 uint16_t tid_offset) {
+                                 uint16_t tid_offset, bool ack_now) {
     const auto& info = ctx_->info();
     hfi::WireHeader wh;
     wh.dlid = c.route.dlid;
@@ -29,7 +29,9 @@ psm2_error_t IpsDevice::transmit(IpsConn& c, uint8_t opcode, const IpsHeader& ih
     wh.context = uint8_t(c.route.context);
     wh.bthqp = info.bthqp;
     wh.psn = psn;
-    wh.ack_req = set_.window >= 8 && (psn % (set_.window / 4)) == 0;
+    // AckReq: every quarter window, and on packets whose ack completes
+    // something the sender waits for (the receiver then acks at once).
+    wh.ack_req = ack_now || (set_.window >= 8 && (psn % (set_.window / 4)) == 0);
     wh.jkey = info.jkey;
     if (expected) {
         wh.tid = tid;
@@ -88,7 +90,7 @@ void IpsDevice::pump(IpsConn& c, uint64_t now) {
     while (c.state == IpsConn::kConnected && c.tx.can_send()) {
         Pending& p = c.q[c.tx.sent()];
         psm2_error_t err = transmit(c, p.opcode, p.ih, p.psn, p.payload, p.ih.paylen, p.expected,
-                                    p.tid, p.tid_offset);
+                                    p.tid, p.tid_offset, p.ack_now);
         if (err == PSM2_EP_NO_RESOURCES) return;   // receiver's queue full: later
         if (err != PSM2_OK) {
             if (!ctx_->peer_alive(c.route)) lose_peer(c, PSM2_EPID_UNREACHABLE);
@@ -178,6 +180,7 @@ psm2_error_t IpsDevice::send_am(Conn& conn, const AmPacket& pkt) {
     p.payload = copy.get();
     p.owned = copy;
     p.am_completion = pkt.completion;
+    p.ack_now = pkt.completion != 0;   // the sender waits for this ack
     queue(*c, std::move(p), args + pkt.len);
     c->queued_bytes += args + pkt.len;
     pump(*c, 0);

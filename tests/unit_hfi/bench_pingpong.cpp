@@ -2,6 +2,7 @@
 // (so scheduling noise stays out). Prints ns per one-way message and MB/s.
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
     t.join();
     Conn* ba = nullptr;
     b->connect(a->local_epid(), 0, &ba);
-    uint32_t max_size = argc > 2 ? uint32_t(std::strtoul(argv[2], nullptr, 10)) : 32768;
+    uint32_t max_size = argc > 2 ? uint32_t(std::strtoul(argv[2], nullptr, 10)) : UINT32_MAX;
     for (uint32_t size : {8u, 64u, 1024u, 8192u, 32768u}) {
         if (size > max_size) break;
         std::vector<uint8_t> buf(size, 1);
