@@ -269,7 +269,24 @@ void ShmDevice::peer_gone(ShmConn& c) {
 int ShmDevice::progress() {
     if (in_progress_) return 0;   // an upcall re-entered: the outer pass continues
     in_progress_ = true;
-    int events = deliver_completions();
+    int events = completions_.empty() ? 0 : deliver_completions();
+    if (!busy_.empty()) events += flush_busy();
+    uint64_t gen = load_acq(seg_.header()->claim_gen);
+    if (gen != seen_claim_gen_) {
+        seen_claim_gen_ = gen;
+        rescan_inboxes();
+    }
+    for (size_t i = 0; i < rx_active_.size(); ++i) events += drain(*rx_active_[i], kDrainBudget);
+    if (!completions_.empty()) events += deliver_completions();
+    if (++polls_ % kPollsPerClockRead == 0) maybe_heartbeat();
+    in_progress_ = false;
+    if (!retired_.empty()) retired_.clear();
+    return events;
+}
+
+// Pending control messages and bounce pushes, conn by conn.
+int ShmDevice::flush_busy() {
+    int events = 0;
     for (size_t i = 0; i < busy_.size();) {
         ShmConn* c = busy_[i];
         events += flush_control(*c) + push_bounce(*c);
@@ -281,26 +298,18 @@ int ShmDevice::progress() {
             ++i;
         }
     }
-    uint64_t gen = load_acq(seg_.header()->claim_gen);
-    if (gen != seen_claim_gen_) {
-        seen_claim_gen_ = gen;
-        rescan_inboxes();
-    }
-    for (size_t i = 0; i < rx_active_.size(); ++i) events += drain(*rx_active_[i], kDrainBudget);
-    events += deliver_completions();
-    if (++polls_ % kPollsPerClockRead == 0) {
-        timespec now{};
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-        long ns = (now.tv_sec - last_heartbeat_.tv_sec) * 1'000'000'000L +
-                  (now.tv_nsec - last_heartbeat_.tv_nsec);
-        if (ns >= kHeartbeatNs) {
-            last_heartbeat_ = now;
-            heartbeat();
-        }
-    }
-    in_progress_ = false;
-    retired_.clear();
     return events;
+}
+
+void ShmDevice::maybe_heartbeat() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    long ns = (now.tv_sec - last_heartbeat_.tv_sec) * 1'000'000'000L +
+              (now.tv_nsec - last_heartbeat_.tv_nsec);
+    if (ns >= kHeartbeatNs) {
+        last_heartbeat_ = now;
+        heartbeat();
+    }
 }
 
 Limits ShmDevice::limits() const {

@@ -76,6 +76,8 @@ private:
     void attach_rx_at(ShmConn& c, uint32_t inbox);
     void rescan_inboxes();
     void free_inbox(uint32_t i);
+    int flush_busy();
+    void maybe_heartbeat();
     void heartbeat();
     void peer_gone(ShmConn& c);
     void forget(ShmConn* c);
