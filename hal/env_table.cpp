@@ -49,6 +49,8 @@ constexpr Var kVars[] = {
     // Shared memory
     {"PSM2_KASSIST_MODE", "cma-get", "shm large-message copy: cma-get, none (bounce buffers)", H},
     {"PSM2_SHM_POLITE_ATTACH", "0", "shm polite attach", I},
+    {"PSM2_SHM_SPLIT_COPY_THRESH", "0",
+     "shm: pulls of at least this many bytes are copied by receiver (readv) and sender (writev) at once; 0 = off", H},
     // HFI selection and protocol
     {"HFI_UNIT", "-1", "HFI unit to use, -1 = any (nearest by hwloc)", H},
     {"HFI_PORT", "0", "HFI port to use, 0 = any", H},
