@@ -6,7 +6,10 @@ namespace psm {
 namespace {
 // Depth of the lock held by this thread, so that an AM handler running inside
 // psm2_poll (lock held) can call psm2_am_reply_short without deadlocking.
-thread_local int t_depth = 0;
+// initial-exec: the library is loaded at program start by its clients, and
+// the default model for a shared object turns every access into a
+// __tls_get_addr call - on every API call.
+thread_local int t_depth __attribute__((tls_model("initial-exec"))) = 0;
 }  // namespace
 
 ApiLock& ApiLock::instance() {
