@@ -21,7 +21,7 @@ namespace psm::hal::sim {
 namespace {
 
 constexpr uint32_t kMagic = 0x5053494d;   // "PSIM"
-constexpr uint32_t kLayoutVersion = 1;
+constexpr uint32_t kLayoutVersion = 2;
 
 bool pid_alive(int32_t pid) {
     return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
@@ -34,11 +34,38 @@ struct Fabric::Shared {
     uint32_t layout_version;
     uint32_t gen;
     uint32_t units;
+    // Claims and the last process's removal of the directory exclude each
+    // other, so nobody claims a context in a directory already unlinked.
+    std::atomic<int32_t> lock;            // pid of the holder, 0 = free
+    std::atomic<uint32_t> removed;        // 1 once unlinked: open afresh
     struct Owner {
         std::atomic<int32_t> pid;
         std::atomic<uint32_t> incarnation;
     } owners[kMaxUnits][kContextsPerUnit];
 };
+
+namespace {
+
+class DirectoryLock {
+public:
+    explicit DirectoryLock(Fabric::Shared* s) : s_(s) {
+        int32_t me = getpid();
+        for (;;) {
+            int32_t cur = 0;
+            if (s_->lock.compare_exchange_weak(cur, me, std::memory_order_acquire)) return;
+            if (cur != 0 && !pid_alive(cur))   // its holder died holding it
+                s_->lock.compare_exchange_strong(cur, 0, std::memory_order_acq_rel);
+            else
+                sched_yield();
+        }
+    }
+    ~DirectoryLock() { s_->lock.store(0, std::memory_order_release); }
+
+private:
+    Fabric::Shared* s_;
+};
+
+}  // namespace
 
 std::string directory_name(const std::string& fabric) {
     return "/psm2_sim." + std::to_string(getuid()) + "." + fabric;
@@ -193,15 +220,20 @@ psm2_error_t Fabric::open(const FabricConfig& cfg, Fabric** out) {
 
 Fabric::~Fabric() {
     if (!shared_) return;
-    // Last one out removes the directory, so an idle fabric leaves nothing.
-    bool any = false;
-    for (uint32_t u = 0; u < kMaxUnits && !any; ++u)
-        for (uint32_t c = 0; c < kContextsPerUnit && !any; ++c)
-            any = pid_alive(shared_->owners[u][c].pid.load(std::memory_order_acquire));
-    // Only our own directory: the name may already belong to a newer one.
-    bool ours = still_current();
+    {
+        // Last one out removes the directory, so an idle fabric leaves nothing.
+        DirectoryLock lock(shared_);
+        bool any = false;
+        for (uint32_t u = 0; u < kMaxUnits && !any; ++u)
+            for (uint32_t c = 0; c < kContextsPerUnit && !any; ++c)
+                any = pid_alive(shared_->owners[u][c].pid.load(std::memory_order_acquire));
+        // Only our own directory: the name may already belong to a newer one.
+        if (!any && !shared_->removed.load(std::memory_order_acquire) && still_current()) {
+            shared_->removed.store(1, std::memory_order_release);
+            shm_unlink(seg_name_.c_str());
+        }
+    }
     munmap(shared_, sizeof(Shared));
-    if (!any && ours) shm_unlink(seg_name_.c_str());
 }
 
 bool Fabric::still_current() const {
@@ -222,6 +254,8 @@ psm2_error_t Fabric::claim(int unit, uint32_t* unit_out, uint32_t* ctxt_out, uin
     uint32_t first = unit < 0 ? 0 : uint32_t(unit);
     uint32_t last = unit < 0 ? cfg_.units : first + 1;
     if (first >= cfg_.units) return PSM2_EP_UNIT_NOT_FOUND;
+    DirectoryLock lock(shared_);
+    if (shared_->removed.load(std::memory_order_acquire)) return PSM2_EP_WAS_CLOSED;
     // Spread processes over the units when any unit will do.
     uint32_t start = unit < 0 ? uint32_t(me) % cfg_.units : 0;
     for (uint32_t i = first; i < last; ++i) {

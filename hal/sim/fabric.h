@@ -41,6 +41,7 @@ public:
 
     const FabricConfig& config() const { return cfg_; }
     // Claim a free context on unit (or on any unit when unit < 0).
+    // PSM2_EP_WAS_CLOSED: the directory was removed meanwhile; open again.
     psm2_error_t claim(int unit, uint32_t* unit_out, uint32_t* ctxt_out, uint32_t* incarnation);
     void release(uint32_t unit, uint32_t ctxt);
     // Owner pid of (unit, ctxt), 0 when free or its owner is dead.

@@ -78,6 +78,7 @@ private:
     size_t seg_bytes_ = 0;
     uint64_t head_ = 0;
     std::chrono::steady_clock::time_point stuck_since_{};
+    uint32_t empty_polls_ = 0;
     std::unordered_map<uint64_t, Remote> remotes_;
     FaultInjector faults_;
     std::deque<Held> held_;
