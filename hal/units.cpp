@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "hal/env.h"
+#include "hal/sim/fabric.h"
 
 namespace psm::hal {
 namespace {
@@ -23,10 +24,6 @@ uint32_t read_u32(const std::string& path, uint32_t def) {
     if (s.empty()) return def;
     return static_cast<uint32_t>(std::strtoul(s.c_str(), nullptr, 0));
 }
-
-// Contexts a simulated unit offers: enough for every rank of a node-sized
-// job, as a real 100G HFI (160 contexts) would.
-constexpr uint32_t kSimContexts = 160;
 
 }  // namespace
 
@@ -64,8 +61,8 @@ std::vector<UnitInfo> discover_units() {
             u.name = "sim-" + gen + "_" + std::to_string(i);
             u.generation = gen;
             u.port_active = true;
-            u.contexts = kSimContexts;
-            u.free_contexts = kSimContexts;
+            u.contexts = sim::kUsableContextsPerUnit;
+            u.free_contexts = sim::free_contexts_now(static_cast<uint32_t>(i));
             u.mtu = generation_mtu(gen);
             u.link_speed_mbps = generation_speed_mbps(gen);
             units.push_back(u);
