@@ -9,4 +9,5 @@ bash scripts/install-deps.sh
 ninja -C "$BUILD"
 export LD_LIBRARY_PATH="$PWD/$BUILD${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export PSM2_DEVICES=self,shm
-exec "$BUILD/benchmarks/perf/psm2-perf" --mode pingpong --min 8 --max 4194304
+"$BUILD/benchmarks/perf/psm2-perf" --mode latency --min-size 8 --max-size 4194304
+exec "$BUILD/benchmarks/perf/psm2-perf" --mode bw --min-size 4096 --max-size 4194304
