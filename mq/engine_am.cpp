@@ -97,11 +97,10 @@ int Engine::retry_am_backlog() {
     return sent;
 }
 
-psm2_error_t Engine::am_request(psm2_epaddr* dest, psm2_handler_t handler, const psm2_amarg_t* args, int nargs,
-                                const void* src, size_t len, int flags, psm2_am_completion_fn_t fn,
-                                void* ctxt) {
-    AmLimits l = limits_of(dest->dev->limits());
-    if (nargs < 0 || uint32_t(nargs) > l.nargs || len > l.request_short) return PSM2_PARAM_ERR;
+namespace {
+// The packet of a request or reply; nargs and len were checked by the caller.
+hal::AmPacket am_packet(psm2_handler_t handler, const psm2_amarg_t* args, int nargs, const void* src,
+                        size_t len, int flags, bool is_reply) {
     hal::AmPacket pkt;
     pkt.handler = handler;
     pkt.nargs = static_cast<uint32_t>(nargs);
@@ -109,7 +108,17 @@ psm2_error_t Engine::am_request(psm2_epaddr* dest, psm2_handler_t handler, const
     pkt.payload = len ? src : nullptr;
     pkt.len = static_cast<uint32_t>(len);
     pkt.flags = static_cast<uint32_t>(flags);
-    pkt.is_reply = false;
+    pkt.is_reply = is_reply;
+    return pkt;
+}
+}  // namespace
+
+psm2_error_t Engine::am_request(psm2_epaddr* dest, psm2_handler_t handler, const psm2_amarg_t* args, int nargs,
+                                const void* src, size_t len, int flags, psm2_am_completion_fn_t fn,
+                                void* ctxt) {
+    AmLimits l = limits_of(dest->dev->limits());
+    if (nargs < 0 || uint32_t(nargs) > l.nargs || len > l.request_short) return PSM2_PARAM_ERR;
+    hal::AmPacket pkt = am_packet(handler, args, nargs, src, len, flags, false);
     pkt.completion = fn ? am_.add_completion(fn, ctxt) : 0;
     psm2_error_t err = send_am(dest, pkt);
     if (err != PSM2_OK && pkt.completion) am_.drop_completion(pkt.completion);
@@ -123,14 +132,7 @@ psm2_error_t Engine::am_reply(AmToken* token, psm2_handler_t handler, const psm2
     if (psm2_error_t e = check_destination(dest); e != PSM2_OK) return e;
     AmLimits l = limits_of(dest->dev->limits());
     if (nargs < 0 || uint32_t(nargs) > l.nargs || len > l.reply_short) return PSM2_PARAM_ERR;
-    hal::AmPacket pkt;
-    pkt.handler = handler;
-    pkt.nargs = static_cast<uint32_t>(nargs);
-    pkt.args = nargs ? args : nullptr;
-    pkt.payload = len ? src : nullptr;
-    pkt.len = static_cast<uint32_t>(len);
-    pkt.flags = static_cast<uint32_t>(flags);
-    pkt.is_reply = true;
+    hal::AmPacket pkt = am_packet(handler, args, nargs, src, len, flags, true);
     pkt.completion = fn ? am_.add_completion(fn, ctxt) : 0;
     token->replied = true;
     psm2_error_t err = send_am(dest, pkt);
