@@ -36,6 +36,7 @@ constexpr Var kVars[] = {
     {"PSM2_DIAGS", "0", "run diagnostics at init", I},
     {"PSM2_NO_VERBOSE_ERRORS", "0", "shorter error messages", I},
     {"PSM2_ERRCHK_TIMEOUT", "160:640:2", "retransmit timer min:max:factor in ms (hfi)", H},
+    {"PSM2_PEER_TIMEOUT", "30", "hfi: seconds a peer may leave our packets unacknowledged before its requests fail with PSM2_TIMEOUT (0 = wait forever); shm and same-host peers are seen dead at once", H},
     {"PSM2_STRAY_WARNINTERVAL", "30", "stray packet warn interval", I},
     // Matched queue
     {"PSM2_MQ_RNDV_SHM_THRESH", "16000", "shm: messages of this size or larger use rendezvous", H},

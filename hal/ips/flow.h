@@ -37,7 +37,7 @@ public:
     // May the packet at position `sent()` go out now?
     bool can_send() const { return sent_ < queued() && sent_ < window_; }
     void mark_sent(uint64_t now) {
-        if (ever_ == 0) armed_at_ = now;
+        if (ever_ == 0) armed_at_ = progress_at_ = now;
         ++sent_;
         if (sent_ > ever_) ever_ = sent_;
     }
@@ -51,7 +51,7 @@ public:
         ever_ -= uint32_t(n);
         sent_ = sent_ > uint32_t(n) ? sent_ - uint32_t(n) : 0;
         rto_ = timer_.min_ns;
-        armed_at_ = now;
+        armed_at_ = progress_at_ = now;
         timeouts_ = 0;
         return uint32_t(n);
     }
@@ -65,7 +65,9 @@ public:
     // Called from progress: true when the oldest packet waited too long; then
     // everything in flight is resent (sent() drops to 0) and the timeout grows.
     bool check_timeout(uint64_t now) {
-        if (ever_ == 0 || now - armed_at_ < rto_) return false;
+        // `now` may predate the last transmission (a clock read at the start
+        // of a receive batch): not a timeout, and no unsigned wrap-around.
+        if (ever_ == 0 || now < armed_at_ || now - armed_at_ < rto_) return false;
         sent_ = 0;
         armed_at_ = now;
         ++timeouts_;
@@ -74,8 +76,9 @@ public:
     }
     uint32_t consecutive_timeouts() const { return timeouts_; }
     uint64_t current_rto() const { return rto_; }
-    // Time since the last ack progress while something is in flight.
-    uint64_t stalled_for(uint64_t now) const { return ever_ ? now - armed_at_ : 0; }
+    // Time since the last ack progress while something is in flight. Kept
+    // apart from the retransmit timer, which each timeout re-arms.
+    uint64_t stalled_for(uint64_t now) const { return ever_ && now > progress_at_ ? now - progress_at_ : 0; }
 
 private:
     uint32_t window_;
@@ -84,7 +87,8 @@ private:
     uint32_t acked_ = 0;
     uint32_t sent_ = 0;     // next to transmit, relative to acked_
     uint32_t ever_ = 0;     // transmitted at least once, relative to acked_
-    uint64_t armed_at_ = 0;
+    uint64_t armed_at_ = 0;     // retransmit timer start
+    uint64_t progress_at_ = 0;  // first transmission or last ack that released something
     uint64_t rto_;
     uint32_t timeouts_ = 0;
 };

@@ -59,6 +59,10 @@ Settings settings_from_env(const hfi::ContextInfo& info) {
                                          s.mtu, max_win);
     int64_t ct = env::get_int("PSM2_CONNECT_TIMEOUT");
     if (ct > 0) s.connect_timeout_ns = ct * 1000 * int64_t(kMs);
+    // A peer on another host that died (or hangs) can only be told by its
+    // silence; negative values are unparsable input and keep the default.
+    int64_t pt = env::get_int("PSM2_PEER_TIMEOUT");
+    if (pt >= 0) s.peer_timeout_ns = uint64_t(std::min<int64_t>(pt, INT32_MAX)) * 1000 * kMs;
     return s;
 }
 

@@ -38,7 +38,7 @@ struct Settings {
     uint32_t rndv_threshold = 64000;   // PSM2_MQ_RNDV_HFI_THRESH
     uint32_t rndv_window = 131072;     // PSM2_MQ_RNDV_HFI_WINDOW
     int64_t connect_timeout_ns = 0;    // PSM2_CONNECT_TIMEOUT (0 = caller's / default)
-    uint64_t peer_timeout_ns = 10'000'000'000;   // no ack progress this long: peer lost
+    uint64_t peer_timeout_ns = 30'000'000'000;   // PSM2_PEER_TIMEOUT: no ack progress this long, peer lost (0 = never)
     uint64_t max_queued_bytes = 8u << 20;        // per connection, before NO_RESOURCES
 };
 

@@ -262,7 +262,7 @@ void IpsDevice::service_timers(IpsConn& c, uint64_t now) {
             lose_peer(c, PSM2_EPID_UNREACHABLE);
             return;
         }
-        if (c.tx.stalled_for(now) > set_.peer_timeout_ns) {
+        if (set_.peer_timeout_ns && c.tx.stalled_for(now) > set_.peer_timeout_ns) {
             lose_peer(c, PSM2_TIMEOUT);
             return;
         }
@@ -275,6 +275,14 @@ void IpsDevice::service_timers(IpsConn& c, uint64_t now) {
         if (!ctx_->peer_alive(c.route)) {
             lose_peer(c, PSM2_EPID_UNREACHABLE);
             return;
+        }
+        // A peer on another host cannot be looked up: probe it. The probe is
+        // retransmitted like data, so a dead peer runs into the peer timeout.
+        if (set_.peer_timeout_ns && c.q.empty()) {
+            Pending probe;
+            probe.opcode = kOpErrChk;
+            probe.ack_now = true;
+            queue(c, std::move(probe), 0);
         }
     }
     if (c.gap_since_ns && now - c.gap_since_ns >= kNakDelayNs) {

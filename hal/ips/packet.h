@@ -20,6 +20,7 @@ enum Opcode : uint8_t {
     kOpExpTid = 0xC7,         // rendezvous data into TID entries
     kOpAck = 0xC9,
     kOpNak = 0xCA,
+    kOpErrChk = 0xCC,         // sequenced probe of a silent peer: acked, otherwise ignored
     kOpConnectReq = 0xCE,
     kOpConnectRep = 0xCF,
     kOpDisconnectReq = 0xD0,

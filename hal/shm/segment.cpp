@@ -317,6 +317,17 @@ bool exists_for_other_job(const psm2_uuid_t& uuid, psm2_epid_t epid) {
     return found;
 }
 
+bool remove_if_stale(const psm2_uuid_t& uuid, psm2_epid_t epid) {
+    std::string name = segment_name(uuid, epid);
+    int fd = shm_open(name.c_str(), O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) return false;
+    bool stale = segment_is_stale(fd);
+    ::close(fd);
+    if (!stale || shm_unlink(name.c_str()) != 0) return false;
+    log::trace(log::kDevices, "shm: removed the segment %s of a dead peer", name.c_str());
+    return true;
+}
+
 int sweep_stale_segments() {
     DIR* d = opendir(kShmDir);
     if (!d) return 0;

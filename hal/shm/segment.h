@@ -94,4 +94,8 @@ bool segment_exists(const psm2_uuid_t& uuid, psm2_epid_t epid);
 // Returns how many were removed.
 int sweep_stale_segments();
 
+// Remove this job's segment for `epid` if its owner is dead (a killed peer
+// cannot unlink its own). True when it was removed.
+bool remove_if_stale(const psm2_uuid_t& uuid, psm2_epid_t epid);
+
 }  // namespace psm::hal::shm

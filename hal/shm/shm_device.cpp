@@ -106,6 +106,11 @@ psm2_error_t ShmDevice::open_conn(psm2_epid_t epid, int64_t timeout_ns, ShmConn*
     auto c = std::make_unique<ShmConn>();
     c->epid = epid;
     psm2_error_t err = c->peer.attach(uuid_, epid, timeout_ns);
+    if (err == PSM2_OK && pid_dead(static_cast<pid_t>(c->peer.owner_pid()))) {
+        // Killed after it published its epid: nobody would ever read our ring.
+        remove_if_stale(uuid_, epid);
+        return PSM2_EPID_UNREACHABLE;
+    }
     if (err == PSM2_OK) err = c->peer.claim_inbox(epid_, static_cast<uint32_t>(getpid()));
     if (err != PSM2_OK) return err;
     InboxCtl* ctl = c->peer.claimed_ctl();
@@ -263,6 +268,8 @@ void ShmDevice::peer_gone(ShmConn& c) {
     c.pushes.clear();
     log::trace(log::kDevices, "shm: peer epid 0x%llx (pid %d) is gone",
                static_cast<unsigned long long>(c.epid), c.peer_pid);
+    // A killed peer left its segment behind; whoever notices first removes it.
+    if (pid_dead(c.peer_pid)) remove_if_stale(uuid_, c.epid);
     sink_->on_peer_lost(c, PSM2_EPID_UNREACHABLE);
 }
 

@@ -230,6 +230,11 @@ Fabric::~Fabric() {
         // Only our own directory: the name may already belong to a newer one.
         if (!any && !shared_->removed.load(std::memory_order_acquire) && still_current()) {
             shared_->removed.store(1, std::memory_order_release);
+            // Killed processes could not unlink their context segments.
+            for (uint32_t u = 0; u < kMaxUnits; ++u)
+                for (uint32_t c = 0; c < kContextsPerUnit; ++c)
+                    if (shared_->owners[u][c].pid.load(std::memory_order_acquire) != 0)
+                        shm_unlink(context_segment_name(u, c).c_str());
             shm_unlink(seg_name_.c_str());
         }
     }
