@@ -5,6 +5,7 @@
 #include "hal/log.h"
 #include "psm/error.h"
 #include "psm/library.h"
+#include "psm/progress_thread.h"
 
 namespace psm {
 
@@ -60,6 +61,7 @@ void remove_peer(psm2_ep_t ep, psm2_epaddr* addr) {
 }
 
 void destroy_endpoint(psm2_ep_t ep) {
+    progress_thread::stop_for(ep);   // joined before anything it polls goes away
     while (!ep->peers.empty()) remove_peer(ep, ep->peers.begin()->second.get());
     // Devices go before the engine: a device being destroyed may still hand
     // completions to its sink.

@@ -19,6 +19,7 @@
 #include "psm/epid.h"
 #include "psm/error.h"
 #include "psm/library.h"
+#include "psm/progress_thread.h"
 
 
 namespace {
@@ -178,6 +179,7 @@ extern "C" psm2_error_t psm2_ep_open(const psm2_uuid_t unique_job_key,
         }
     }
     ep->sinks = std::move(sinks);
+    psm::progress_thread::maybe_start(ep);   // PSM2_RCVTHREAD
     *ep_out = ep;
     *epid_out = ep->epid;
     psm::log::trace(psm::log::kDevices, "endpoint %u open, epid 0x%llx", ep->index,
