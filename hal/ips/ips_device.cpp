@@ -117,10 +117,11 @@ IpsDevice::~IpsDevice() {
     const ProtocolStats& s = stats_;
     log::trace(log::kProtocol,
                "hfi: sent %llu received %llu packets; damaged %llu, out of order %llu, duplicates %llu, "
-               "naks %llu, timeouts %llu",
+               "naks %llu, timeouts %llu, foreign %llu",
                (unsigned long long)s.packets_sent, (unsigned long long)s.packets_received,
                (unsigned long long)s.damaged, (unsigned long long)s.out_of_order,
-               (unsigned long long)s.duplicates, (unsigned long long)s.naks_sent, (unsigned long long)s.timeouts);
+               (unsigned long long)s.duplicates, (unsigned long long)s.naks_sent, (unsigned long long)s.timeouts,
+               (unsigned long long)s.foreign);
 }
 
 bool IpsDevice::reaches(psm2_epid_t epid) const {

@@ -57,6 +57,7 @@ struct ProtocolStats {
     uint64_t duplicates = 0;
     uint64_t naks_sent = 0;
     uint64_t timeouts = 0;        // go-back-N on the retransmit timer
+    uint64_t foreign = 0;         // dropped: another job's key (J_KEY) outside the handshake
 };
 
 class IpsDevice final : public hal::Device {

@@ -41,6 +41,13 @@ void IpsDevice::handle_packet(const hfi::RecvPacket& pkt) {
     default:
         break;
     }
+    // Past the handshake only our own job talks to us: a packet with another
+    // job's key (a peer that was refused, or a confused one) is dropped, as
+    // the hardware's receive-side J_KEY check would.
+    if (wh.jkey != ctx_->info().jkey) {
+        ++stats_.foreign;
+        return;
+    }
     IpsConn* c = conn_at(ih.dst_conn);
     if (!c || c->state != IpsConn::kConnected || c->peer_conn != ih.src_conn) return;
     if (wh.opcode == kOpDisconnectReq) {

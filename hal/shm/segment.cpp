@@ -194,6 +194,7 @@ Line* OwnSegment::ring(uint32_t i) const {
 
 psm2_error_t PeerSegment::attach(const psm2_uuid_t& uuid, psm2_epid_t epid, int64_t timeout_ns) {
     std::string name = segment_name(uuid, epid);
+    std::memcpy(uuid_, uuid, sizeof uuid_);
     fd_ = shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0600);
     if (fd_ < 0) {
         if (exists_for_other_job(uuid, epid)) {
@@ -266,6 +267,7 @@ psm2_error_t PeerSegment::claim_inbox(psm2_epid_t my_epid, uint32_t my_pid) {
         ring_ = Mapping(p, kRingBytes);
         inbox_ = static_cast<int32_t>(i);
         std::atomic_ref<uint64_t>(ctls[i].owner_pid).store(my_pid, std::memory_order_relaxed);
+        std::memcpy(ctls[i].owner_uuid, uuid_, sizeof uuid_);   // published by the state store
         std::atomic_ref<uint64_t>(ctls[i].state).store(uint64_t(InboxState::Claimed),
                                                       std::memory_order_release);
         std::atomic_ref<uint64_t>(header()->claim_gen).fetch_add(1, std::memory_order_release);

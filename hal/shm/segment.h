@@ -79,6 +79,7 @@ public:
 
 private:
     int fd_ = -1;
+    unsigned char uuid_[16] = {};   // the job we attached as
     Mapping head_;
     Mapping ring_;
     int32_t inbox_ = -1;

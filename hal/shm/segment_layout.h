@@ -18,7 +18,7 @@
 namespace psm::hal::shm {
 
 inline constexpr uint64_t kSegmentMagic = 0x70736d32'73686d31ULL;  // "psm2shm1"
-inline constexpr uint32_t kLayoutVersion = 3;
+inline constexpr uint32_t kLayoutVersion = 4;
 inline constexpr uint32_t kInboxes = 128;        // peers that can send to one endpoint
 inline constexpr uint32_t kRingLines = 4096;     // 256 KiB per ring
 inline constexpr uint32_t kPublishBatch = kRingLines / 8;
@@ -49,6 +49,7 @@ struct alignas(kLineBytes) InboxCtl {
     uint64_t owner_epid;   // 0 = free; sender CASes its epid in
     uint64_t state;        // InboxState
     uint64_t owner_pid;
+    unsigned char owner_uuid[16];   // the sender's job: the receiver reads only its own job's rings
     RingShared ring;       // consumer head, its own line
     alignas(kLineBytes) uint64_t split_claims[kSplitSlots];
 };

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -156,7 +157,7 @@ void ShmDevice::attach_rx(ShmConn& c) {
     for (uint32_t i = 0; i < kInboxes; ++i) {
         InboxCtl* ctl = seg_.inbox(i);
         if (load_acq(ctl->owner_epid) == c.epid &&
-            load_acq(ctl->state) == uint64_t(InboxState::Claimed)) {
+            load_acq(ctl->state) == uint64_t(InboxState::Claimed) && inbox_trusted(i, &c)) {
             attach_rx_at(c, i);
             return;
         }
@@ -184,6 +185,23 @@ void ShmDevice::free_inbox(uint32_t i) {
     std::atomic_ref<uint64_t>(ctl->owner_epid).store(0, std::memory_order_release);
 }
 
+// May the messages in inbox i reach the engine? Its sender must say it is of
+// this job, and - when we know the peer's process from its own segment - be
+// that process. Anything else (another job's peer, a stale or confused
+// writer, a forged epid) is never read; the heartbeat frees the inbox once
+// its writer is gone.
+bool ShmDevice::inbox_trusted(uint32_t i, const ShmConn* c) const {
+    InboxCtl* ctl = seg_.inbox(i);
+    bool ok = std::memcmp(ctl->owner_uuid, uuid_, sizeof uuid_) == 0 &&
+              (!c || c->peer_pid <= 0 ||
+               load_acq(ctl->owner_pid) == static_cast<uint64_t>(c->peer_pid));
+    static std::atomic<bool> warned{false};
+    if (!ok && !warned.exchange(true))
+        log::warn("shm: ignoring inbox %u of %s: its writer is not a peer of this job", i,
+                  seg_.name().c_str());
+    return ok;
+}
+
 // A peer claimed or closed an inbox in our segment.
 void ShmDevice::rescan_inboxes() {
     for (uint32_t i = 0; i < kInboxes; ++i) {
@@ -193,6 +211,7 @@ void ShmDevice::rescan_inboxes() {
         auto it = conns_.find(owner);
         ShmConn* c = it == conns_.end() ? nullptr : it->second.get();
         uint64_t state = load_acq(ctl->state);
+        if (state != uint64_t(InboxState::Free) && !inbox_trusted(i, c)) continue;
         if (state == uint64_t(InboxState::Claimed)) {
             if (c && !c->lost) {
                 attach_rx(*c);
@@ -218,7 +237,8 @@ void ShmDevice::rescan_inboxes() {
                 conns_[owner] = std::move(made);
                 receive_only = true;
             }
-            if (c && !c->lost && c->rx_inbox < 0) attach_rx_at(*c, i);
+            // Trusted again now that the conn knows the peer's process.
+            if (c && !c->lost && c->rx_inbox < 0 && inbox_trusted(i, c)) attach_rx_at(*c, i);
             if (c && c->rx_inbox == static_cast<int32_t>(i)) {
                 while (drain(*c, kDrainBudget) > 0) {
                 }
@@ -242,9 +262,9 @@ void ShmDevice::heartbeat() {
     for (uint32_t i = 0; i < kInboxes; ++i) {
         InboxCtl* ctl = seg_.inbox(i);
         uint64_t owner = load_acq(ctl->owner_epid);
-        if (owner != 0 && !conns_.contains(owner) &&
-            pid_dead(static_cast<pid_t>(load_acq(ctl->owner_pid))))
-            free_inbox(i);
+        if (owner == 0 || !pid_dead(static_cast<pid_t>(load_acq(ctl->owner_pid)))) continue;
+        auto it = conns_.find(owner);
+        if (it == conns_.end() || it->second->rx_inbox != static_cast<int32_t>(i)) free_inbox(i);
     }
 }
 

@@ -74,6 +74,7 @@ private:
     psm2_error_t open_conn(psm2_epid_t epid, int64_t timeout_ns, ShmConn** out);
     void attach_rx(ShmConn& c);
     void attach_rx_at(ShmConn& c, uint32_t inbox);
+    bool inbox_trusted(uint32_t i, const ShmConn* c) const;
     void rescan_inboxes();
     void free_inbox(uint32_t i);
     int flush_busy();

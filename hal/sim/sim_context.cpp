@@ -23,6 +23,15 @@ constexpr uint32_t kFlagChecksum = 0x1;       // crc field is valid: verify it
 constexpr auto kStuckSlotLimit = std::chrono::seconds(1);
 constexpr auto kDelayTime = std::chrono::microseconds(200);
 
+// The simulated driver's job key: derived from the job uuid, as the real
+// driver hands every context of a job the same J_KEY. 0 is never produced.
+uint16_t job_key(const psm2_uuid_t& uuid) {
+    uint32_t h = 2166136261u;   // FNV-1a
+    for (unsigned char b : uuid) h = (h ^ b) * 16777619u;
+    uint16_t k = uint16_t(h ^ (h >> 16));
+    return k ? k : 1;
+}
+
 }  // namespace
 
 // One receive header queue entry. seq is the entry's state in a bounded
@@ -120,6 +129,7 @@ psm2_error_t SimContext::open(const FabricConfig& cfg, const hfi::OpenRequest& r
     c->seg_ = seg;
     c->seg_bytes_ = bytes;
     hfi::ContextInfo& i = c->info_;
+    i.jkey = job_key(req.uuid);
     i.gen = cfg.gen;
     i.unit = unit;
     i.port = 1;
