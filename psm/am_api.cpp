@@ -21,7 +21,7 @@ Engine* engine_of(psm2_ep_t ep, const char* fn, psm2_error_t* err) {
         return nullptr;
     }
     if (!psm::is_live_endpoint(ep) || !ep->engine) {
-        *err = psm::raise(nullptr, PSM2_PARAM_ERR, "%s: %p is not an open endpoint", fn, static_cast<void*>(ep));
+        *err = psm::raise_stale_handle(ep, fn, "endpoint");
         return nullptr;
     }
     return ep->engine;

@@ -63,6 +63,10 @@ void remove_peer(psm2_ep_t ep, psm2_epaddr* addr) {
 void destroy_endpoint(psm2_ep_t ep) {
     progress_thread::stop_for(ep);   // joined before anything it polls goes away
     while (!ep->peers.empty()) remove_peer(ep, ep->peers.begin()->second.get());
+    // The retired addresses outlive the endpoint until psm2_finalize (see
+    // Library::retired_epaddrs): a stale handle is refused, not read freed.
+    for (auto& a : ep->retired) library().retired_epaddrs.push_back(std::move(a));
+    ep->retired.clear();
     // Devices go before the engine: a device being destroyed may still hand
     // completions to its sink.
     ep->devices.clear();

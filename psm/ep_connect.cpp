@@ -52,9 +52,7 @@ extern "C" psm2_error_t psm2_ep_connect(psm2_ep_t ep, int num_of_epid, const psm
                                         psm2_epaddr_t* array_of_epaddr, int64_t timeout) {
     psm::ApiGuard g;
     if (psm2_error_t e = psm::check_initialized("psm2_ep_connect"); e != PSM2_OK) return e;
-    if (!psm::is_live_endpoint(ep))
-        return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_connect: %p is not an open endpoint",
-                          static_cast<void*>(ep));
+    if (!psm::is_live_endpoint(ep)) return psm::raise_stale_handle(ep, "psm2_ep_connect", "endpoint");
     if (num_of_epid < 0 || (num_of_epid > 0 && (!array_of_epid || !array_of_errors || !array_of_epaddr)))
         return psm::raise(ep, PSM2_PARAM_ERR, "psm2_ep_connect: bad count %d or NULL array", num_of_epid);
 
@@ -91,9 +89,7 @@ extern "C" psm2_error_t psm2_ep_disconnect2(psm2_ep_t ep, int num_of_epaddr, psm
                                             int mode, int64_t /*timeout*/) {
     psm::ApiGuard g;
     if (psm2_error_t e = psm::check_initialized("psm2_ep_disconnect"); e != PSM2_OK) return e;
-    if (!psm::is_live_endpoint(ep))
-        return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_disconnect: %p is not an open endpoint",
-                          static_cast<void*>(ep));
+    if (!psm::is_live_endpoint(ep)) return psm::raise_stale_handle(ep, "psm2_ep_disconnect", "endpoint");
     if (mode != PSM2_EP_DISCONNECT_GRACEFUL && mode != PSM2_EP_DISCONNECT_FORCE)
         return psm::raise(ep, PSM2_PARAM_ERR, "psm2_ep_disconnect: unknown mode %d", mode);
     if (num_of_epaddr < 0 || (num_of_epaddr > 0 && (!array_of_epaddr || !array_of_errors)))
@@ -101,7 +97,9 @@ extern "C" psm2_error_t psm2_ep_disconnect2(psm2_ep_t ep, int num_of_epaddr, psm
     psm2_error_t first_err = PSM2_OK;
     for (int i = 0; i < num_of_epaddr; ++i) {
         if (array_of_epaddr_mask && !array_of_epaddr_mask[i]) continue;
-        psm2_epaddr_t a = array_of_epaddr[i];
+        // Membership before any dereference: the caller's pointer may be
+        // stale (disconnected, or of a closed endpoint) or not an address.
+        psm2_epaddr_t a = psm::find_live_epaddr(array_of_epaddr[i]);
         auto it = a ? ep->peers.find(a->epid) : ep->peers.end();
         if (it == ep->peers.end() || it->second.get() != a) {
             array_of_errors[i] = PSM2_EPID_UNKNOWN;

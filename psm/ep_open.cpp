@@ -81,6 +81,8 @@ psm2_error_t open_one(psm2_ep_t ep, psm::DeviceKind kind, psm::hal::OpenParams p
 }  // namespace
 
 extern "C" psm2_error_t psm2_ep_open_opts_get_defaults(struct psm2_ep_open_opts* opts) {
+    psm::ApiGuard g;
+    if (psm2_error_t e = psm::check_initialized("psm2_ep_open_opts_get_defaults"); e != PSM2_OK) return e;
     if (opts == nullptr)
         return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_open_opts_get_defaults: NULL opts");
     fill_defaults(opts);
@@ -106,9 +108,19 @@ extern "C" psm2_error_t psm2_ep_open(const psm2_uuid_t unique_job_key,
     fill_defaults(&opts);
     if (opts_in) {
         opts = *opts_in;
+        // As the original: -1 keeps the default timeout, and values no
+        // device could accept are refused before anything is opened.
+        if (opts.timeout == -1) opts.timeout = kDefaultOpenTimeoutNs;
         if (opts.timeout < 0)
             return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_open: negative timeout %" PRId64,
                               opts.timeout);
+        if (opts.affinity < PSM2_EP_OPEN_AFFINITY_SKIP || opts.affinity > PSM2_EP_OPEN_AFFINITY_FORCE)
+            return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_open: unknown affinity mode %d", opts.affinity);
+        if (opts.outsl < 0 || opts.outsl > 15)
+            return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_open: service level %d is not 0..15", opts.outsl);
+        if (opts.unit < -1 || opts.port < 0)
+            return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_open: unit %d / port %d (-1 / 0 mean any)",
+                              opts.unit, opts.port);
     }
 
     psm::DeviceChoice choice = psm::parse_devices(psm::env::get_str("PSM2_DEVICES"));
@@ -190,9 +202,7 @@ extern "C" psm2_error_t psm2_ep_open(const psm2_uuid_t unique_job_key,
 extern "C" psm2_error_t psm2_ep_close(psm2_ep_t ep, int mode, int64_t timeout) {
     psm::ApiGuard g;
     if (psm2_error_t e = psm::check_initialized("psm2_ep_close"); e != PSM2_OK) return e;
-    if (!psm::is_live_endpoint(ep))
-        return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_close: %p is not an open endpoint",
-                          static_cast<void*>(ep));
+    if (!psm::is_live_endpoint(ep)) return psm::raise_stale_handle(ep, "psm2_ep_close", "endpoint");
     if (mode != PSM2_EP_CLOSE_GRACEFUL && mode != PSM2_EP_CLOSE_FORCE)
         return psm::raise(ep, PSM2_PARAM_ERR, "psm2_ep_close: unknown mode %d", mode);
     if (mode == PSM2_EP_CLOSE_GRACEFUL) {
@@ -208,11 +218,16 @@ extern "C" psm2_error_t psm2_ep_close(psm2_ep_t ep, int mode, int64_t timeout) {
             if ((t.tv_sec - t0.tv_sec) * 1'000'000'000 + (t.tv_nsec - t0.tv_nsec) > budget) break;
         }
     }
+    psm::remember_closed(ep, psm::mq::as_mq(ep->engine));
     psm::destroy_endpoint(ep);
     return PSM2_OK;
 }
 
 extern "C" psm2_error_t psm2_ep_num_devunits(uint32_t* num_units) {
+    {
+        psm::ApiGuard g;
+        if (psm2_error_t e = psm::check_initialized("psm2_ep_num_devunits"); e != PSM2_OK) return e;
+    }
     if (num_units == nullptr)
         return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_num_devunits: NULL pointer");
     uint32_t n = 0;
@@ -227,10 +242,15 @@ extern "C" psm2_error_t psm2_ep_query(int* num_of_epinfo, psm2_epinfo_t* array_o
     if (num_of_epinfo == nullptr)
         return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_query: NULL count");
     const auto& eps = psm::library().endpoints;
-    if (*num_of_epinfo <= 0) {
+    // 0 asks for the count (an extension the PSM1 shim and psm2-info use);
+    // psm2.h: PARAM_ERR below zero, EP_WAS_CLOSED when no endpoint is open.
+    if (*num_of_epinfo < 0)
+        return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_query: negative count %d", *num_of_epinfo);
+    if (*num_of_epinfo == 0) {
         *num_of_epinfo = static_cast<int>(eps.size());
         return PSM2_OK;
     }
+    if (eps.empty()) return psm::raise(nullptr, PSM2_EP_WAS_CLOSED, "psm2_ep_query: no endpoint is open");
     if (array_of_epinfo == nullptr)
         return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_query: NULL array");
     int n = std::min<int>(*num_of_epinfo, static_cast<int>(eps.size()));

@@ -54,6 +54,8 @@ extern "C" psm2_error_t psm2_ep_epid_lookup(psm2_epid_t epid, psm2_epconn_t* epc
     psm::ApiGuard g;
     if (psm2_error_t e = psm::check_initialized("psm2_ep_epid_lookup"); e != PSM2_OK) return e;
     if (epconn == nullptr) return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_epid_lookup: NULL epconn");
+    if (psm::library().endpoints.empty())
+        return psm::raise(nullptr, PSM2_EP_WAS_CLOSED, "psm2_ep_epid_lookup: no endpoint is open");
     for (psm2_ep_t ep : psm::library().endpoints)
         if (lookup_in(ep, epid, epconn) == PSM2_OK) return PSM2_OK;
     // Not an error worth the handler: callers use this to ask "connected yet?".
@@ -63,18 +65,21 @@ extern "C" psm2_error_t psm2_ep_epid_lookup(psm2_epid_t epid, psm2_epconn_t* epc
 extern "C" psm2_error_t psm2_ep_epid_lookup2(psm2_ep_t ep, psm2_epid_t epid, psm2_epconn_t* epconn) {
     psm::ApiGuard g;
     if (psm2_error_t e = psm::check_initialized("psm2_ep_epid_lookup2"); e != PSM2_OK) return e;
-    if (!psm::is_live_endpoint(ep) || epconn == nullptr)
-        return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_epid_lookup2: bad endpoint or NULL epconn");
+    // psm2.h: PSM2_EP_WAS_CLOSED for an endpoint that is closed or does not exist.
+    if (!psm::is_live_endpoint(ep))
+        return psm::raise(nullptr, PSM2_EP_WAS_CLOSED, "psm2_ep_epid_lookup2: %p is not an open endpoint",
+                          static_cast<void*>(ep));
+    if (epconn == nullptr) return psm::raise(ep, PSM2_PARAM_ERR, "psm2_ep_epid_lookup2: NULL epconn");
     return lookup_in(ep, epid, epconn);
 }
 
 extern "C" psm2_error_t psm2_ep_epid_share_memory(psm2_ep_t ep, psm2_epid_t epid, int* result) {
     psm::ApiGuard g;
     if (psm2_error_t e = psm::check_initialized("psm2_ep_epid_share_memory"); e != PSM2_OK) return e;
-    if (!psm::is_live_endpoint(ep) || result == nullptr)
-        return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_ep_epid_share_memory: bad endpoint or NULL result");
-    if (!psm::epid::is_valid(epid))
-        return psm::raise(ep, PSM2_EPID_INVALID_VERSION, "psm2_ep_epid_share_memory: malformed epid 0x%llx",
+    if (!psm::is_live_endpoint(ep)) return psm::raise_stale_handle(ep, "psm2_ep_epid_share_memory", "endpoint");
+    if (result == nullptr) return psm::raise(ep, PSM2_PARAM_ERR, "psm2_ep_epid_share_memory: NULL result");
+    if (!psm::epid::is_valid(epid))   // psm2.h: PSM2_EPID_UNKNOWN if the epid is not recognized
+        return psm::raise(ep, PSM2_EPID_UNKNOWN, "psm2_ep_epid_share_memory: malformed epid 0x%llx",
                           static_cast<unsigned long long>(epid));
     // Same host when both are shm-only (no fabric: one node), or when the
     // LIDs match (same HFI, hence same host).

@@ -1,5 +1,6 @@
 #include "psm/error.h"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -53,6 +54,22 @@ psm2_error_t check_initialized(const char* caller) {
     return raise(nullptr, PSM2_INIT_NOT_INIT, "%s: called before psm2_init", caller);
 }
 
+void remember_closed(const void* ep, const void* mq) {
+    auto& closed = library().closed_handles;
+    for (const void* h : {ep, mq}) {
+        if (!h) continue;
+        if (closed.size() >= kClosedHandlesKept) closed.pop_front();
+        closed.push_back(h);
+    }
+}
+
+psm2_error_t raise_stale_handle(const void* handle, const char* fn, const char* what) {
+    const auto& closed = library().closed_handles;
+    if (handle && std::find(closed.begin(), closed.end(), handle) != closed.end())
+        return raise(nullptr, PSM2_EP_WAS_CLOSED, "%s: %s %p was closed", fn, what, handle);
+    return raise(nullptr, PSM2_PARAM_ERR, "%s: %p is not an open %s", fn, handle, what);
+}
+
 psm2_error_t raise(psm2_ep_t ep, psm2_error_t err, const char* fmt, ...) {
     char msg[512];
     va_list ap;
@@ -82,9 +99,7 @@ extern "C" psm2_error_t psm2_error_register_handler(psm2_ep_t ep,
         psm::library().global_errhandler = errhandler;
         return PSM2_OK;
     }
-    if (!psm::is_live_endpoint(ep))
-        return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_error_register_handler: unknown endpoint %p",
-                          static_cast<void*>(ep));
+    if (!psm::is_live_endpoint(ep)) return psm::raise_stale_handle(ep, "psm2_error_register_handler", "endpoint");
     ep->errhandler = errhandler;
     return PSM2_OK;
 }

@@ -67,6 +67,8 @@ extern "C" psm2_error_t psm2_finalize(void) {
     // Endpoints the caller forgot to close are closed here, so that their
     // shared-memory segments are unlinked before the process exits.
     psm2_error_t err = psm::close_all_endpoints_for_finalize();
+    lib.retired_epaddrs.clear();
+    lib.closed_handles.clear();
     lib.ever_finalized = true;
     return err;
 }

@@ -37,7 +37,7 @@ Engine* engine_of(psm2_mq_t mq, const char* fn, psm2_error_t* err) {
         return nullptr;
     }
     Engine* e = psm::mq::from_mq(mq);
-    if (!e) *err = psm::raise(nullptr, PSM2_PARAM_ERR, "%s: %p is not a valid MQ", fn, static_cast<void*>(mq));
+    if (!e) *err = psm::raise_stale_handle(mq, fn, "MQ");
     return e;
 }
 
@@ -221,8 +221,7 @@ extern "C" {
 psm2_error_t psm2_mq_init(psm2_ep_t ep, uint64_t, const struct psm2_optkey* opts, int numopts, psm2_mq_t* mq) {
     ApiGuard g;
     if (psm2_error_t e = psm::check_initialized("psm2_mq_init"); e != PSM2_OK) return e;
-    if (!psm::is_live_endpoint(ep))
-        return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_mq_init: %p is not an open endpoint", static_cast<void*>(ep));
+    if (!psm::is_live_endpoint(ep)) return psm::raise_stale_handle(ep, "psm2_mq_init", "endpoint");
     if (!mq) return psm::raise(ep, PSM2_PARAM_ERR, "psm2_mq_init: NULL mq pointer");
     if (numopts < 0 || (numopts > 0 && !opts))
         return psm::raise(ep, PSM2_PARAM_ERR, "psm2_mq_init: bad option list (%d options)", numopts);
@@ -508,8 +507,9 @@ psm2_error_t psm2_mq_test2(psm2_mq_req_t* request, psm2_mq_status2_t* status) {
 
 psm2_error_t psm2_mq_cancel(psm2_mq_req_t* req) {
     ApiGuard g;
-    if (!req || *req == PSM2_MQ_REQINVALID)
-        return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_mq_cancel: NULL request");
+    if (!req) return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_mq_cancel: NULL request pointer");
+    // As the original: no request, nothing cancelled (not an error).
+    if (*req == PSM2_MQ_REQINVALID) return PSM2_MQ_NO_COMPLETIONS;
     Engine* e = nullptr;
     psm2_mq_req* r = request_of(*req, "psm2_mq_cancel", &e);
     if (!r) return PSM2_PARAM_ERR;

@@ -22,6 +22,16 @@ psm2_error_t need_len(uint64_t have, uint64_t need, const char* what) {
     return PSM2_OK;
 }
 
+// psm2_getopt with an output buffer smaller than the value: psm2.h says
+// PSM2_NO_MEMORY, with *optlen set to the size needed.
+psm2_error_t out_too_small(uint64_t* optlen, uint64_t need, const char* what) {
+    if (*optlen >= need) return PSM2_OK;
+    unsigned long long have = *optlen;
+    *optlen = need;
+    return psm::raise(nullptr, PSM2_NO_MEMORY, "%s: output buffer of %llu bytes, need %llu", what, have,
+                      static_cast<unsigned long long>(need));
+}
+
 psm2_ep_t ep_for_am(const void* obj) {
     auto* ep = static_cast<psm2_ep_t>(const_cast<void*>(obj));
     if (psm::is_live_endpoint(ep)) return ep;
@@ -85,10 +95,7 @@ extern "C" psm2_error_t psm2_getopt(psm2_component_t component, const void* obj,
     if (optval == nullptr || optlen == nullptr)
         return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_getopt: NULL value or length");
     auto put_u32 = [&](uint32_t v, const char* what) -> psm2_error_t {
-        if (psm2_error_t e = need_len(*optlen, sizeof v, what)) {
-            *optlen = sizeof v;
-            return e;
-        }
+        if (psm2_error_t e = out_too_small(optlen, sizeof v, what)) return e;
         std::memcpy(optval, &v, sizeof v);
         *optlen = sizeof v;
         return PSM2_OK;
@@ -99,10 +106,7 @@ extern "C" psm2_error_t psm2_getopt(psm2_component_t component, const void* obj,
         if (optname == PSM2_CORE_OPT_EP_CTXT) {
             if (!live_addr(obj))
                 return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_getopt(EP_CTXT): object is not an epaddr");
-            if (psm2_error_t e = need_len(*optlen, sizeof(void*), "psm2_getopt(EP_CTXT)")) {
-                *optlen = sizeof(void*);
-                return e;
-            }
+            if (psm2_error_t e = out_too_small(optlen, sizeof(void*), "psm2_getopt(EP_CTXT)")) return e;
             void* ctx = static_cast<const psm2_epaddr*>(obj)->user_ctxt;
             std::memcpy(optval, &ctx, sizeof ctx);
             *optlen = sizeof(void*);
@@ -115,10 +119,7 @@ extern "C" psm2_error_t psm2_getopt(psm2_component_t component, const void* obj,
     case PSM2_COMPONENT_MQ:
         if (optname == PSM2_MQ_OPT_RNDV_IB_SZ || optname == PSM2_MQ_OPT_RNDV_SHM_SZ ||
             optname == PSM2_MQ_OPT_SYSBUF_MYBYTES) {
-            if (psm2_error_t e = need_len(*optlen, sizeof(uint32_t), "psm2_getopt(MQ)")) {
-                *optlen = sizeof(uint32_t);
-                return e;
-            }
+            if (psm2_error_t e = out_too_small(optlen, sizeof(uint32_t), "psm2_getopt(MQ)")) return e;
             *optlen = sizeof(uint32_t);
             return psm2_mq_getopt(static_cast<psm2_mq_t>(const_cast<void*>(obj)), optname, optval);
         }
@@ -128,7 +129,7 @@ extern "C" psm2_error_t psm2_getopt(psm2_component_t component, const void* obj,
             break;
         psm2_ep_t ep = ep_for_am(obj);
         if (ep == nullptr)
-            return psm::raise(nullptr, PSM2_INIT_NOT_INIT, "psm2_getopt(AM): no endpoint is open");
+            return psm::raise(nullptr, PSM2_EP_WAS_CLOSED, "psm2_getopt(AM): no endpoint is open");
         psm2_am_parameters params{};
         size_t out = 0;
         if (psm2_error_t e = psm2_am_get_parameters(ep, &params, sizeof params, &out)) return e;

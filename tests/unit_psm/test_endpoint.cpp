@@ -78,8 +78,8 @@ TEST_F(Endpoint, BadArgumentsAreParamErrors) {
     EXPECT_EQ(psm2_ep_close(fake, PSM2_EP_CLOSE_GRACEFUL, 0), PSM2_PARAM_ERR);
     EXPECT_EQ(psm2_ep_close(ep, 7, 0), PSM2_PARAM_ERR);
     EXPECT_EQ(psm2_ep_close(ep, PSM2_EP_CLOSE_GRACEFUL, 0), PSM2_OK);
-    // Closed: the old handle is now refused.
-    EXPECT_EQ(psm2_poll(ep), PSM2_PARAM_ERR);
+    // Closed: the old handle is now refused, and recognised as closed.
+    EXPECT_EQ(psm2_poll(ep), PSM2_EP_WAS_CLOSED);
 }
 
 TEST_F(Endpoint, SecondEndpointNeedsMultiEp) {

@@ -14,7 +14,8 @@ TEST_F(Options, CoreDebugRoundTripsAndLengthIsChecked) {
     EXPECT_EQ(out, 5u);
     EXPECT_EQ(psm2_setopt(PSM2_COMPONENT_CORE, nullptr, PSM2_CORE_OPT_DEBUG, &v, 2), PSM2_PARAM_ERR);
     len = 1;
-    EXPECT_EQ(psm2_getopt(PSM2_COMPONENT_CORE, nullptr, PSM2_CORE_OPT_DEBUG, &out, &len), PSM2_PARAM_ERR);
+    // psm2.h: PSM2_NO_MEMORY for an output buffer of insufficient size.
+    EXPECT_EQ(psm2_getopt(PSM2_COMPONENT_CORE, nullptr, PSM2_CORE_OPT_DEBUG, &out, &len), PSM2_NO_MEMORY);
     EXPECT_EQ(len, sizeof(uint32_t)) << "the needed length is reported";
 }
 
