@@ -11,6 +11,7 @@
 #include "hal/hfi/context.h"
 #include "hal/ips/epid.h"
 #include "hal/ips/ips_device_impl.h"
+#include "hal/ips/process_devices.h"
 #include "hal/log.h"
 
 namespace psm::hal::ips {
@@ -60,6 +61,7 @@ psm2_error_t IpsDevice::connect(psm2_epid_t epid, int64_t timeout_ns, Conn** out
     send_connect_request(*c, start);
     for (int spins = 0;; ++spins) {
         poll_receive(kReceiveBudget);
+        poll_other_devices(this);   // the peer may be waiting for one of them to answer
         uint64_t now = now_ns();
         if (c->refused != PSM2_OK) {
             result = c->refused;

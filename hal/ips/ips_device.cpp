@@ -13,6 +13,7 @@
 #include "hal/hfi/context.h"
 #include "hal/ips/epid.h"
 #include "hal/ips/ips_device_impl.h"
+#include "hal/ips/process_devices.h"
 #include "hal/log.h"
 
 namespace psm::hal::ips {
@@ -92,9 +93,11 @@ IpsDevice::IpsDevice(const hal::OpenParams& p, std::unique_ptr<hfi::Context> ctx
     my_probe_.pid = getpid();
     my_probe_.probe_addr = reinterpret_cast<uint64_t>(&epid_);
     cma_enabled_ = env::get_str("PSM2_KASSIST_MODE") != "none";
+    register_device(this);
 }
 
 IpsDevice::~IpsDevice() {
+    unregister_device(this);
     // One bounded drain for everybody, then a disconnect to each peer (so a
     // job closing with many dead peers does not wait once per peer).
     defer_ = true;
@@ -218,6 +221,13 @@ int IpsDevice::poll_receive(int budget) {
         ++n;
     }
     return n;
+}
+
+void IpsDevice::poll_quietly() {
+    bool was_deferring = defer_;
+    defer_ = true;
+    poll_receive(kReceiveBudget);
+    defer_ = was_deferring;
 }
 
 int IpsDevice::progress() {

@@ -82,6 +82,9 @@ public:
 
     hfi::Context& context() { return *ctx_; }
     const ProtocolStats& stats() const { return stats_; }
+    // Receive without upcalls (queued for the next progress()); see
+    // process_devices.h.
+    void poll_quietly();
 
 private:
     // Upcalls are made from progress() only; anything that happens elsewhere
