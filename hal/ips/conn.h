@@ -62,6 +62,9 @@ struct IpsConn final : hal::Conn {
     // payload the HFI fetches itself).
     bool can_read_peer = false;
     int32_t peer_pid = 0;
+    // The peer's other rails, from its handshake (multirail; see rails.h).
+    uint32_t peer_extra_rails = 0;
+    psm2_epid_t peer_rails[kMaxExtraRails]{};
 
     SendSeq tx;
     RecvSeq rx;
@@ -99,8 +102,10 @@ struct RecvRndv {
     uint32_t id = 0;
     IpsConn* conn = nullptr;
     uint32_t sender_id = 0;
-    uint8_t* dst = nullptr;
+    uint8_t* dst = nullptr;             // the whole message's buffer
+    uint32_t begin = 0;                 // this pull brings [begin, len) of it
     uint32_t len = 0;
+    uint32_t declared = 0;              // bytes asked of the sender on this rail altogether
     uint64_t cookie = 0;
     uint32_t next_offset = 0;           // first byte not yet covered by a CTS
     uint32_t received = 0;

@@ -253,8 +253,8 @@ int IpsDevice::progress() {
 }
 
 // Token layout: sender's rendezvous id, announced length, connection index, magic.
-RndvToken make_token(uint32_t id, uint32_t len, uint32_t conn) {
-    return RndvToken{{id, len, conn, kTokenMagic}};
+RndvToken make_token(uint32_t id, uint32_t len, uint32_t conn, uint32_t rail_mask) {
+    return RndvToken{{id, len, conn, kTokenMagic | uint64_t(rail_mask) << 32}};
 }
 
 }  // namespace psm::hal::ips

@@ -44,8 +44,13 @@ struct Settings {
 
 Settings settings_from_env(const hfi::ContextInfo& info);
 
-// Rendezvous token the receiver's engine hands back in pull().
-RndvToken make_token(uint32_t id, uint32_t len, uint32_t conn);
+// Rendezvous token the receiver's engine hands back in pull(): sender's
+// rendezvous id, announced length, connection index, magic and (high half
+// of the last word) the sender's rail mask.
+RndvToken make_token(uint32_t id, uint32_t len, uint32_t conn, uint32_t rail_mask = 0);
+inline uint32_t token_sender_id(const RndvToken& t) { return uint32_t(t.w[0]); }
+inline uint32_t token_len(const RndvToken& t) { return uint32_t(t.w[1]); }
+inline uint32_t token_rail_mask(const RndvToken& t) { return uint32_t(t.w[3] >> 32); }
 
 // What the protocol had to do to keep things reliable; traced at close
 // (PSM2_TRACEMASK=0x4) and read by tests.
@@ -57,6 +62,7 @@ struct ProtocolStats {
     uint64_t duplicates = 0;
     uint64_t naks_sent = 0;
     uint64_t timeouts = 0;        // go-back-N on the retransmit timer
+    uint64_t rndv_bytes_sent = 0; // rendezvous data this device carried (or let the peer read)
     uint64_t foreign = 0;         // dropped: another job's key (J_KEY) outside the handshake
 };
 
@@ -85,6 +91,29 @@ public:
     // Receive without upcalls (queued for the next progress()); see
     // process_devices.h.
     void poll_quietly();
+
+    // ---- for the multirail device (rails.h), in ips_stripe.cpp ----------
+    // Epids of this endpoint's other rails, announced in every handshake.
+    void set_rail_epids(const psm2_epid_t* epids, uint32_t count);
+    // The connection to epid if it is up, else nullptr.
+    IpsConn* find_connected(psm2_epid_t epid);
+    // send_rts that also tells the receiver which other rails expose the
+    // buffer (rail_mask bit k = rail k); *id is the rendezvous id, which the
+    // other rails use as well.
+    psm2_error_t send_rts_striped(Conn& c, const Tag96& tag, const void* buf, uint32_t len,
+                                  uint64_t send_cookie, uint32_t rail_mask, uint32_t* id);
+    // Offers buf under the id of a striped RTS sent on rail 0; the receiver
+    // asks for ranges of it with CTS on this rail.
+    psm2_error_t expose(Conn& c, uint32_t id, const void* buf, uint32_t len);
+    // Forgets an exposure (rail 0 finished the message: the receiver has
+    // every byte). Packets of it still awaiting an ack go out as empty headers.
+    void withdraw(uint32_t id);
+    // Brings [begin, end) of the sender's rendezvous sender_id into dst (the
+    // whole message's buffer). declared = bytes the receiver asks of that
+    // rendezvous on this rail altogether; the sender finishes once that many
+    // were acked.
+    psm2_error_t pull_range(Conn& c, uint32_t sender_id, void* dst, uint32_t begin, uint32_t end,
+                            uint32_t declared, uint64_t recv_cookie);
 
 private:
     // Upcalls are made from progress() only; anything that happens elsewhere
@@ -140,6 +169,7 @@ private:
                                 const uint8_t* payload, uint32_t len);
     void handle_connect_reply(const IpsHeader& ih, const uint8_t* payload, uint32_t len);
     void probe_peer_memory(IpsConn& c, const uint8_t* payload, uint32_t len);
+    void note_peer_rails(IpsConn& c, const uint8_t* payload, uint32_t len);   // ips_stripe.cpp
     void handle_sequenced(IpsConn& c, uint8_t op, const hfi::WireHeader& wh, const IpsHeader& ih,
                           const uint8_t* payload, uint32_t len);
     void handle_cts(IpsConn& c, const IpsHeader& ih);

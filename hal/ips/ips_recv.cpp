@@ -160,6 +160,7 @@ void IpsDevice::handle_connect_request(const hfi::WireHeader& wh, const IpsHeade
     }
     c->route = {wh.slid, epid_context(from)};
     if (c->peer_conn != ih.src_conn || !c->peer_pid) probe_peer_memory(*c, payload, len);
+    note_peer_rails(*c, payload, len);
     c->peer_conn = ih.src_conn;
     c->state = IpsConn::kConnected;
     transmit(*c, kOpConnectRep, rep, 0, reinterpret_cast<const uint8_t*>(&my_probe_), sizeof my_probe_);
@@ -182,6 +183,7 @@ void IpsDevice::handle_connect_reply(const IpsHeader& ih, const uint8_t* payload
     }
     if (c->state == IpsConn::kConnected && c->peer_conn == ih.src_conn && !c->peer_pid)
         probe_peer_memory(*c, payload, len);
+    if (c->state == IpsConn::kConnected && c->peer_conn == ih.src_conn) note_peer_rails(*c, payload, len);
 }
 
 void IpsDevice::handle_sequenced(IpsConn& c, uint8_t op, const hfi::WireHeader& wh,
@@ -226,7 +228,7 @@ void IpsDevice::handle_sequenced(IpsConn& c, uint8_t op, const hfi::WireHeader& 
         e.conn = &c;
         std::memcpy(e.tag.w, ih.tag, sizeof e.tag.w);
         e.len = ih.msg_len;
-        e.token = make_token(ih.aux0, ih.msg_len, c.index);
+        e.token = make_token(ih.aux0, ih.msg_len, c.index, ih.offset);
         emit(std::move(e));
         return;
     }
@@ -275,7 +277,11 @@ void IpsDevice::handle_cts(IpsConn& c, const IpsHeader& ih) {
     auto it = send_rndv_.find(ih.aux0);
     if (it == send_rndv_.end() || it->second.conn != &c) return;
     SendRndv& s = it->second;
-    s.total = std::min<uint64_t>(ih.tag[2], s.len);
+    // Every CTS repeats what the receiver asks of this rendezvous in all; a
+    // striped receiver may raise it later (a range moved over from a failed
+    // rail), never lower it.
+    uint64_t asked = std::min<uint64_t>(ih.tag[2], s.len);
+    s.total = s.total == UINT64_MAX ? asked : std::max(s.total, asked);
     if (s.total == 0 || s.acked >= s.total) {
         Event e{Event::kSendDone};
         e.conn = &c;
@@ -285,7 +291,7 @@ void IpsDevice::handle_cts(IpsConn& c, const IpsHeader& ih) {
         emit(std::move(e));
         return;
     }
-    uint32_t start = ih.offset, end = uint32_t(std::min<uint64_t>(uint64_t(ih.offset) + ih.msg_len, s.total));
+    uint32_t start = ih.offset, end = uint32_t(std::min<uint64_t>(uint64_t(ih.offset) + ih.msg_len, s.len));
     uint32_t tid_bytes = ctx_->info().tid_max_bytes;
     bool reader = (ih.tag[1] & kCtsReadsSender) != 0;
     uint32_t step = reader ? kReadChunk : set_.mtu;
@@ -303,6 +309,7 @@ void IpsDevice::handle_cts(IpsConn& c, const IpsHeader& ih) {
         p.rndv_id = ih.aux0;
         p.data_len = n;
         p.ack_now = off + n >= end;   // the window's last: its ack completes the send
+        stats_.rndv_bytes_sent += n;
         if (reader) {
             // Header only: the receiver reads n bytes at this address.
             uint64_t addr = reinterpret_cast<uint64_t>(s.buf + off);
@@ -339,7 +346,7 @@ bool IpsDevice::announce_windows(RecvRndv& r) {
         p.ih.msg_len = w.len;
         p.ih.tag[0] = w.tid;
         p.ih.tag[1] = w.tid_count | (r.conn->can_read_peer ? kCtsReadsSender : 0);
-        p.ih.tag[2] = r.len;
+        p.ih.tag[2] = r.declared;
         queue(*r.conn, std::move(p), 0);
         r.windows.push_back(w);
         r.next_offset += w.len;
@@ -380,7 +387,7 @@ void IpsDevice::handle_data(IpsConn& c, const hfi::WireHeader& wh, const IpsHead
         r.windows.erase(w);
         if (r.next_offset < r.len && !announce_windows(r)) cts_waiting_.push_back(ih.aux1);
     }
-    if (r.received >= r.len) finish_recv(ih.aux1, PSM2_OK);
+    if (r.received >= r.len - r.begin) finish_recv(ih.aux1, PSM2_OK);
 }
 
 void IpsDevice::finish_recv(uint32_t id, psm2_error_t err) {

@@ -147,6 +147,12 @@ psm2_error_t IpsDevice::send_eager(Conn& conn, const Tag96& tag, const void* buf
 
 psm2_error_t IpsDevice::send_rts(Conn& conn, const Tag96& tag, const void* buf, uint32_t len,
                                  uint64_t send_cookie) {
+    uint32_t id;
+    return send_rts_striped(conn, tag, buf, len, send_cookie, 0, &id);
+}
+
+psm2_error_t IpsDevice::send_rts_striped(Conn& conn, const Tag96& tag, const void* buf, uint32_t len,
+                                         uint64_t send_cookie, uint32_t rail_mask, uint32_t* id_out) {
     IpsConn* c;
     if (psm2_error_t err = check_conn(conn, &c)) return err;
     uint32_t id = next_rndv_id_++;
@@ -157,8 +163,10 @@ psm2_error_t IpsDevice::send_rts(Conn& conn, const Tag96& tag, const void* buf, 
     p.opcode = kOpLongRts;
     std::memcpy(p.ih.tag, tag.w, sizeof p.ih.tag);
     p.ih.msg_len = len;
+    p.ih.offset = rail_mask;
     p.ih.aux0 = id;
     queue(*c, std::move(p), 0);
+    *id_out = id;
     pump(*c, 0);
     return PSM2_OK;
 }
@@ -189,24 +197,35 @@ psm2_error_t IpsDevice::send_am(Conn& conn, const AmPacket& pkt) {
 
 psm2_error_t IpsDevice::pull(Conn& conn, const RndvToken& token, void* dst, uint32_t len,
                              uint64_t recv_cookie) {
+    if (uint32_t(token.w[3]) != kTokenMagic || token.w[2] != static_cast<IpsConn&>(conn).index)
+        return PSM2_PARAM_ERR;
+    uint32_t n = std::min(len, token_len(token));
+    return pull_range(conn, token_sender_id(token), dst, 0, n, n, recv_cookie);
+}
+
+psm2_error_t IpsDevice::pull_range(Conn& conn, uint32_t sender_id, void* dst, uint32_t begin, uint32_t end,
+                                   uint32_t declared, uint64_t recv_cookie) {
     IpsConn* c;
     if (psm2_error_t err = check_conn(conn, &c)) return err;
-    if (token.w[3] != kTokenMagic || token.w[2] != c->index) return PSM2_PARAM_ERR;
     uint32_t id = next_rndv_id_++;
     if (next_rndv_id_ == 0) next_rndv_id_ = 1;
     RecvRndv r;
     r.id = id;
     r.conn = c;
-    r.sender_id = uint32_t(token.w[0]);
+    r.sender_id = sender_id;
     r.dst = static_cast<uint8_t*>(dst);
-    r.len = std::min<uint64_t>(len, token.w[1]);
+    r.begin = r.next_offset = begin;
+    r.len = end;
+    r.declared = declared;
     r.cookie = recv_cookie;
-    if (r.len == 0) {
+    if (r.len <= r.begin) {
         // Nothing to move: tell the sender, complete here.
         Pending p;
         p.opcode = kOpLongCts;
         p.ih.aux0 = r.sender_id;
         p.ih.aux1 = id;
+        p.ih.offset = begin;
+        p.ih.tag[2] = declared;
         queue(*c, std::move(p), 0);
         Event e{Event::kPullDone};
         e.conn = c;

@@ -49,11 +49,16 @@ inline constexpr uint32_t kNoConn = ~0u;
 
 // Payload of connect request/reply: where the peer can check that it may
 // read this process's memory (process_vm_readv of probe_addr must return
-// the sender's epid).
+// the sender's epid), and, for a multirail endpoint, the epids of its other
+// rails (the handshake of rail 0 introduces them; see rails.h).
+inline constexpr uint32_t kMaxExtraRails = 3;
+// An RTS carries in its `offset` field the rails of the sender that expose
+// the buffer under the same rendezvous id (bit k = rail k; 0 = rail 0 only).
 struct ConnectPayload {
     int32_t pid;
-    uint32_t reserved;
+    uint32_t extra_rails;                       // valid entries of rail_epids
     uint64_t probe_addr;
+    uint64_t rail_epids[kMaxExtraRails];        // rails 1.. of the sender's endpoint
 };
 
 // CTS tag[1]: TID count, and this bit when the receiver will read the data

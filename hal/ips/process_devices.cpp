@@ -1,5 +1,7 @@
 #include "hal/ips/process_devices.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <mutex>
 #include <vector>
@@ -12,6 +14,15 @@ namespace {
 struct Registry {
     std::mutex mu;   // open/close may come from different threads
     std::vector<IpsDevice*> devices;
+    // A forked child inherits the list, but the devices in it are its
+    // parent's (their receive queues too): a child never polls those.
+    pid_t owner = 0;
+
+    void forget_parents() {
+        if (owner == getpid()) return;
+        devices.clear();
+        owner = getpid();
+    }
 };
 
 Registry& registry() {
@@ -23,6 +34,7 @@ Registry& registry() {
 
 void register_device(IpsDevice* d) {
     std::lock_guard lk(registry().mu);
+    registry().forget_parents();
     registry().devices.push_back(d);
 }
 
@@ -33,6 +45,7 @@ void unregister_device(IpsDevice* d) {
 
 void poll_other_devices(const IpsDevice* except) {
     std::lock_guard lk(registry().mu);
+    registry().forget_parents();
     for (IpsDevice* d : registry().devices)
         if (d != except) d->poll_quietly();
 }
