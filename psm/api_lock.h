@@ -26,8 +26,6 @@ public:
     ApiLock(const ApiLock&) = delete;
     ApiLock& operator=(const ApiLock&) = delete;
 
-    static ApiLock& instance();
-
     void lock() {
         if (t_api_lock_depth++ > 0) return;
         uint32_t expected = kFree;
@@ -46,11 +44,6 @@ public:
     // never waits. For the progress thread, which must not delay the user's.
     bool try_lock();
 
-    // Some thread sleeps waiting for the lock (a hint: may change at once).
-    bool has_sleepers() const { return state_.load(std::memory_order_relaxed) == kHeldWithSleepers; }
-
-    static bool held_by_this_thread() { return t_api_lock_depth > 0; }
-
 private:
     enum : uint32_t { kFree = 0, kHeld = 1, kHeldWithSleepers = 2 };
 
@@ -62,8 +55,6 @@ private:
 };
 
 extern constinit ApiLock g_api_lock;
-
-inline ApiLock& ApiLock::instance() { return g_api_lock; }
 
 class ApiGuard {
 public:

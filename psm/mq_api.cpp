@@ -70,23 +70,26 @@ psm2_error_t check_send_args(Engine* e, psm2_epaddr_t dest, const void* buf, uin
 template <class OnDone>
 psm2_error_t wait_done(psm2_mq_req_t* request, const char* fn, OnDone on_done) {
     uint32_t generation = 0;
-    {
-        ApiGuard g;
-        if (*request == PSM2_MQ_REQINVALID) return PSM2_OK;
-        Engine* e = nullptr;
-        psm2_mq_req* r = request_of(*request, fn, &e);
-        if (!r) return PSM2_PARAM_ERR;
-        if (r->state == psm::mq::ReqState::Probed)
-            return psm::raise(e->ep(), PSM2_PARAM_ERR, "%s: a request from improbe completes only via imrecv", fn);
-        generation = r->generation;
-    }
-    for (int spins = 0;;) {
+    for (int round = 0, spins = 0;; ++round) {
         {
             ApiGuard g;
             psm2_mq_req* r = *request;
-            Engine* e = Engine::owner_of_live(r);
-            if (!e || r->generation != generation)
-                return psm::raise(nullptr, PSM2_PARAM_ERR, "%s: request was released while waiting", fn);
+            Engine* e = nullptr;
+            if (round == 0) {
+                // The handle is checked in the same locked section as the
+                // first completion test: a request that is already done
+                // costs one lock round trip, not two.
+                if (r == PSM2_MQ_REQINVALID) return PSM2_OK;
+                if (!request_of(r, fn, &e)) return PSM2_PARAM_ERR;
+                if (r->state == psm::mq::ReqState::Probed)
+                    return psm::raise(e->ep(), PSM2_PARAM_ERR, "%s: a request from improbe completes only via imrecv",
+                                      fn);
+                generation = r->generation;
+            } else {
+                e = Engine::owner_of_live(r);
+                if (!e || r->generation != generation)
+                    return psm::raise(nullptr, PSM2_PARAM_ERR, "%s: request was released while waiting", fn);
+            }
             if (Engine::is_done(r)) {
                 on_done(r);
                 e->retire(r);
@@ -98,6 +101,8 @@ psm2_error_t wait_done(psm2_mq_req_t* request, const char* fn, OnDone on_done) {
                 continue;
             }
         }
+        // Unlocked here: other threads of the process can post the receive
+        // or send we wait for, or complete their own requests.
         if (++spins > yield_after()) sched_yield();
     }
 }
