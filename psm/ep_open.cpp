@@ -7,6 +7,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "hal/env.h"
 #include "hal/log.h"
@@ -156,8 +157,12 @@ extern "C" psm2_error_t psm2_ep_open(const psm2_uuid_t unique_job_key,
     if (wants(psm::DeviceKind::Hfi)) {
         psm2_error_t err = open_one(ep, psm::DeviceKind::Hfi, params, &opened, &sinks);
         if (err == PSM2_OK) ep->epid = opened.back().second->local_epid();
-        if (err != PSM2_OK && (hfi_only || hfi_required)) {
+        // A configuration mistake (PSM2_MULTIRAIL_MAP) fails the open even
+        // when shm could carry on: the user asked for something specific.
+        if (err != PSM2_OK && (hfi_only || hfi_required || err == PSM2_PARAM_ERR)) {
+            std::string why = psm::hal::ips::last_open_error();
             psm::destroy_endpoint(ep);
+            if (!why.empty()) return psm::raise(nullptr, err, "psm2_ep_open: %s", why.c_str());
             return psm::raise(nullptr, err == PSM2_EP_NO_DEVICE ? PSM2_EP_NO_DEVICE : err,
                               "psm2_ep_open: PSM2_DEVICES=\"%s\" needs an HFI, but none is usable "
                               "(no /dev/hfi1_N and no simulated fabric; psm2-run --sim gen1 enables one)",

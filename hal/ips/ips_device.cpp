@@ -14,6 +14,8 @@
 #include "hal/ips/epid.h"
 #include "hal/ips/ips_device_impl.h"
 #include "hal/ips/process_devices.h"
+#include "hal/ips/rail_select.h"
+#include "hal/ips/rails.h"
 #include "hal/log.h"
 
 namespace psm::hal::ips {
@@ -67,11 +69,26 @@ Settings settings_from_env(const hfi::ContextInfo& info) {
     return s;
 }
 
+namespace {
+thread_local std::string t_open_error;
+}  // namespace
+
+const char* last_open_error() { return t_open_error.c_str(); }
+
 psm2_error_t open_hfi_device(const hal::OpenParams& params, std::unique_ptr<hal::Device>* out) {
+    t_open_error.clear();
     if (!hfi::device_present()) return PSM2_EP_NO_DEVICE;
+    std::vector<RailSpec> rails;
+    if (psm2_error_t err = choose_rails(&rails, &t_open_error)) return err;
+    if (rails.size() > 1) {
+        psm2_error_t err = open_rails_device(params, rails, out, &t_open_error);
+        // psm2_ep_open may carry on without the HFI (shm): say why it has none.
+        if (err != PSM2_OK) log::warn("%s", t_open_error.c_str());
+        return err;
+    }
     hfi::OpenRequest req;
-    req.unit = params.unit;
-    req.port = params.port;
+    req.unit = rails.empty() ? params.unit : rails[0].unit;
+    req.port = rails.empty() ? params.port : rails[0].port;
     std::memcpy(req.uuid, params.uuid, sizeof(req.uuid));
     std::unique_ptr<hfi::Context> ctx;
     psm2_error_t err = hfi::open_context(req, &ctx);
