@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "hal/shm/message_check.h"
 #include "hal/shm/wire.h"
 
 namespace psm::hal::shm {
@@ -91,15 +92,25 @@ public:
 
     bool valid() const { return lines_ != nullptr; }
 
-    // The next complete message, or nullptr. Pads are skipped here.
+    // The next complete message, or nullptr. Pads are skipped here. A
+    // header that does not describe a message inside the ring (see
+    // message_check.h) stops this ring for good: broken() tells.
     const MsgHeader* peek() {
         for (;;) {
-            auto* h = reinterpret_cast<MsgHeader*>(&lines_[static_cast<uint32_t>(head_) & mask_]);
-            if (load_acquire(h->seq) != head_ + 1) return nullptr;
+            uint32_t idx = static_cast<uint32_t>(head_) & mask_;
+            auto* h = reinterpret_cast<MsgHeader*>(&lines_[idx]);
+            if (broken_ || load_acquire(h->seq) != head_ + 1) return nullptr;
+            if (!message_fits(*h, mask_ + 1 - idx)) {
+                broken_ = true;
+                return nullptr;
+            }
             if (h->kind != Kind::Pad) return h;
             head_ += h->nlines;
         }
     }
+
+    // The peer wrote a malformed message; nothing more is read from it.
+    bool broken() const { return broken_; }
 
     // Done with the message peek() returned. Continuation lines carried user
     // bytes in their first word; zero it so that a later lap can never
@@ -129,6 +140,7 @@ private:
     uint64_t head_ = 0;
     uint64_t published_ = 0;
     uint32_t batch_ = 1;
+    bool broken_ = false;
 };
 
 }  // namespace psm::hal::shm
