@@ -106,6 +106,18 @@ bool config_from_env(FabricConfig* out) {
 
 namespace {
 
+// "<directory>.u<unit>c<context>" (see Fabric::context_segment_name); a
+// fabric's own name may contain ".u" ("utest...").
+bool is_context_segment(const std::string& n) {
+    size_t dot = n.rfind(".u");
+    if (dot == std::string::npos) return false;
+    size_t c = n.find('c', dot + 2);
+    auto digits = [&](size_t from, size_t to) {
+        return to > from && n.find_first_not_of("0123456789", from) >= to;
+    };
+    return c != std::string::npos && digits(dot + 2, c) && digits(c + 1, n.size());
+}
+
 // Fabrics whose every process died without closing leave their directory
 // and context segments behind; the next fabric opened by this user removes
 // them (a fabric with any live owner is left alone).
@@ -116,7 +128,7 @@ void sweep_dead_fabrics(const std::string& keep) {
     std::vector<std::string> dead;
     while (dirent* e = readdir(d)) {
         std::string n = e->d_name;
-        if (n.compare(0, prefix.size(), prefix) != 0 || n.find(".u") != std::string::npos) continue;
+        if (n.compare(0, prefix.size(), prefix) != 0 || is_context_segment(n)) continue;
         std::string fabric = n.substr(prefix.size());
         if ("/" + n == keep) continue;
         int fd = shm_open(("/" + n).c_str(), O_RDONLY, 0600);
