@@ -46,6 +46,8 @@ constexpr Var kVars[] = {
     {"PSM2_MQ_EAGER_SDMA_SZ", "16384", "hfi: eager PIO to SDMA switch", I},
     {"PSM2_MQ_SENDREQS_MAX", "1048576", "maximum outstanding send requests", H},
     {"PSM2_MQ_RECVREQS_MAX", "1048576", "maximum outstanding receive requests", H},
+    {"PSM2_MQ_EAGER_CREDITS", "4096", "eager messages a sender may leave unmatched at one receiver; past that its sends go by rendezvous (blocking sends wait for the match); 0 = no limit", H},
+    {"PSM2_MQ_EAGER_CREDIT_BYTES", "4194304", "eager payload bytes a sender may leave unmatched at one receiver (at least 65536)", H},
     {"PSM2_MQ_PRINT_STATS", "0", "print MQ statistics at finalize", H},
     // Shared memory
     {"PSM2_KASSIST_MODE", "cma-get", "shm large-message copy: cma-get, none (bounce buffers)", H},

@@ -27,7 +27,7 @@ uint32_t env_threshold(const char* name) {
 }
 
 // PSM2_MQ_PRINT_STATS: one summary per endpoint when it closes.
-void print_stats(const psm2_mq_stats& s) {
+void print_stats(const psm2_mq_stats& s, const FlowCounters& f) {
     std::fprintf(stderr,
                  "[%d] psm2 mq stats: tx %lu (eager %lu / %lu B, rndv %lu / %lu B, shm %lu); "
                  "rx user %lu / %lu B, unexpected %lu / %lu B, shm %lu; sysbufs %lu / %lu B\n",
@@ -36,6 +36,12 @@ void print_stats(const psm2_mq_stats& s) {
                  (unsigned long)s.tx_shm_num, (unsigned long)s.rx_user_num, (unsigned long)s.rx_user_bytes,
                  (unsigned long)s.rx_sys_num, (unsigned long)s.rx_sys_bytes, (unsigned long)s.rx_shm_num,
                  (unsigned long)s.rx_sysbuf_num, (unsigned long)s.rx_sysbuf_bytes);
+    std::fprintf(stderr,
+                 "[%d] psm2 mq flow: unexpected eager peak %lu msgs / %lu B; sends by rendezvous for lack of "
+                 "credits %lu; credit returns sent %lu, received %lu\n",
+                 static_cast<int>(getpid()), (unsigned long)f.peak_eager_msgs, (unsigned long)f.peak_eager_bytes,
+                 (unsigned long)f.credit_rndv_sends, (unsigned long)f.credit_msgs_sent,
+                 (unsigned long)f.credit_msgs_received);
 }
 
 }  // namespace
@@ -51,13 +57,14 @@ Engine::Engine(psm2_ep_t ep)
       rndv_intra_(env_threshold("PSM2_MQ_RNDV_SHM_THRESH")),
       rndv_fabric_(env_threshold("PSM2_MQ_RNDV_HFI_THRESH")),
       max_sends_(static_cast<uint64_t>(std::max<int64_t>(1, env::get_int("PSM2_MQ_SENDREQS_MAX")))),
-      max_recvs_(static_cast<uint64_t>(std::max<int64_t>(1, env::get_int("PSM2_MQ_RECVREQS_MAX")))) {
+      max_recvs_(static_cast<uint64_t>(std::max<int64_t>(1, env::get_int("PSM2_MQ_RECVREQS_MAX")))),
+      credit_cfg_(read_credit_config()) {
     live_engines().push_back(this);
     trace_ = log::enabled(log::kMessages);
 }
 
 Engine::~Engine() {
-    if (env::get_int("PSM2_MQ_PRINT_STATS") > 0) print_stats(stats());
+    if (env::get_int("PSM2_MQ_PRINT_STATS") > 0) print_stats(stats(), flow_);
     // Eager payloads of unexpected (or probed, never received) messages are
     // the only memory requests own.
     pool_.for_each_slot([this](psm2_mq_req* r) {
@@ -82,6 +89,7 @@ void Engine::add_peer(psm2_epaddr* p) {
         ps->rndv_threshold = p->dev->limits().rndv_threshold;
         ps->shm_like = p->dev->name() == "shm";
     }
+    ps->tx_credits.reset(credit_cfg_);
     p->mq_state = ps;
     peers_.push_back(p);
 }
@@ -91,6 +99,7 @@ void Engine::remove_peer(psm2_epaddr* p) {
     fail_peer(p, PSM2_EPID_UNREACHABLE);
     std::erase(backlog_peers_, p);
     std::erase(am_backlog_peers_, p);
+    std::erase(credit_peers_, p);
     std::erase(peers_, p);
     delete p->mq_state;
     p->mq_state = nullptr;
@@ -138,6 +147,7 @@ int Engine::progress() {
     if (!backlog_peers_.empty()) events += retry_backlog();
     if (!am_backlog_peers_.empty()) events += retry_am_backlog();
     if (!pending_pulls_.empty()) events += retry_pulls();
+    if (!credit_peers_.empty()) events += return_credits();
     --progress_depth_;
     return events;
 }

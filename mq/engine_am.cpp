@@ -144,6 +144,10 @@ psm2_error_t Engine::am_reply(AmToken* token, psm2_handler_t handler, const psm2
 }
 
 void Engine::on_am(hal::Conn& from, const hal::AmPacket& pkt) {
+    if (pkt.handler == kCreditAmHandler && !pkt.is_reply) {
+        on_credit_return(static_cast<psm2_epaddr*>(from.peer_cookie), pkt);
+        return;
+    }
     const AmHandler* h = am_.lookup(pkt.handler);
     if (!h) {
         log::trace(log::kProtocol, "mq: AM for unregistered handler %u ignored", pkt.handler);

@@ -6,12 +6,14 @@
 // so the engine finishes its own bookkeeping before every device call).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <vector>
 
 #include "hal/device.h"
 #include "mq/am_table.h"
+#include "mq/eager_credits.h"
 #include "mq/match_queues.h"
 #include "mq/peer.h"
 #include "mq/request_pool.h"
@@ -34,9 +36,23 @@ struct PeerState {
     ReqList inflight;            // rendezvous sends and pulls the device still owes us
     std::deque<PendingAm> am_backlog;   // AM packets waiting for device room, in order
     uint32_t rndv_threshold = 0; // the device's Limits::rndv_threshold, cached
+    EagerCredits tx_credits;     // eager sends we may still have unconsumed at the peer
+    OwedCredits owed;            // the peer's eager messages we consumed, not yet credited back
     bool shm_like = false;       // counted in the shm statistics
     bool in_backlog_list = false;
     bool in_am_backlog_list = false;
+    bool in_credit_list = false;
+};
+
+// What the flow control did, for tests and PSM2_MQ_PRINT_STATS.
+struct FlowCounters {
+    uint64_t held_eager_msgs = 0;     // unexpected eager messages holding a system buffer now
+    uint64_t held_eager_bytes = 0;
+    uint64_t peak_eager_msgs = 0;     // highest values seen
+    uint64_t peak_eager_bytes = 0;
+    uint64_t credit_rndv_sends = 0;   // sends that went by rendezvous for lack of credits
+    uint64_t credit_msgs_sent = 0;    // credit-return messages sent / received
+    uint64_t credit_msgs_received = 0;
 };
 
 // Which MQ threshold option steers a device.
@@ -107,6 +123,8 @@ public:
     psm2_mq_stats stats() const;
     size_t posted_count() const { return posted_.size(); }
     size_t unexpected_count() const { return unexpected_.size(); }
+    const FlowCounters& flow() const { return flow_; }
+    const CreditConfig& credit_config() const { return credit_cfg_; }
 
     // ---- active messages ----
     AmTable& am() { return am_; }
@@ -127,10 +145,14 @@ public:
 
 private:
     // user_limit: a request the user asked for (isend/irecv), subject to
-    // PSM2_MQ_SENDREQS_MAX / PSM2_MQ_RECVREQS_MAX; arrivals are always kept.
+    // PSM2_MQ_SENDREQS_MAX / PSM2_MQ_RECVREQS_MAX; arrivals are always kept
+    // (dropping one would hang its receiver), with a warning past the limit.
     psm2_mq_req* new_request(ReqKind kind, bool user_limit = false) {
         uint64_t& live = kind == ReqKind::Send ? live_sends_ : live_recvs_;
-        if (user_limit && live >= (kind == ReqKind::Send ? max_sends_ : max_recvs_)) return nullptr;
+        if (live >= (kind == ReqKind::Send ? max_sends_ : max_recvs_)) [[unlikely]] {
+            warn_request_limit(kind, user_limit);
+            if (user_limit) return nullptr;
+        }
         psm2_mq_req* r = pool_.alloc();
         if (!r) return nullptr;
         r->kind = kind;
@@ -141,6 +163,7 @@ private:
         --(r->kind == ReqKind::Send ? live_sends_ : live_recvs_);
         pool_.release(r);
     }
+    void warn_request_limit(ReqKind kind, bool refused);
     void complete(psm2_mq_req* r, psm2_error_t err);
     void deliver_eager(psm2_mq_req* r, psm2_epaddr* src, const Tag96& tag, const void* payload, uint32_t len);
     void deliver_unexpected(psm2_mq_req* m, void* buf, uint32_t len, void* ctx);
@@ -153,6 +176,32 @@ private:
     psm2_error_t send_am(psm2_epaddr* dest, const hal::AmPacket& pkt);
     int retry_am_backlog();
 
+    // ---- eager flow control (engine_credits.cpp) ----
+    // Receiver: src's eager message of len bytes was consumed (matched).
+    void owe_credit(psm2_epaddr* src, uint32_t len) {
+        PeerState* ps = src ? src->mq_state : nullptr;
+        if (!ps) return;
+        ++ps->owed.msgs;
+        ps->owed.bytes += len;
+        if (ps->owed.due(credit_cfg_)) schedule_credit_return(src);
+    }
+    // Receiver: an RTS of len bytes came from src; one below our own
+    // threshold probably means src ran out of credits.
+    void note_small_rts(psm2_epaddr* src, uint32_t len);
+    void schedule_credit_return(psm2_epaddr* p);
+    int return_credits();
+    void on_credit_return(psm2_epaddr* src, const hal::AmPacket& pkt);
+    void hold_unexpected_eager(uint32_t len) {
+        ++flow_.held_eager_msgs;
+        flow_.held_eager_bytes += len;
+        flow_.peak_eager_msgs = std::max(flow_.peak_eager_msgs, flow_.held_eager_msgs);
+        flow_.peak_eager_bytes = std::max(flow_.peak_eager_bytes, flow_.held_eager_bytes);
+    }
+    void release_unexpected_eager(uint32_t len) {
+        --flow_.held_eager_msgs;
+        flow_.held_eager_bytes -= len;
+    }
+
     static uint64_t cookie_of(const psm2_mq_req* r) {
         return reinterpret_cast<uintptr_t>(r) | (uint64_t(r->generation & 0xffff) << 48);
     }
@@ -164,6 +213,7 @@ private:
     std::vector<psm2_epaddr*> peers_;
     std::vector<psm2_epaddr*> backlog_peers_;   // peers whose PeerState::backlog is non-empty
     std::vector<psm2_epaddr*> am_backlog_peers_;   // peers whose PeerState::am_backlog is non-empty
+    std::vector<psm2_epaddr*> credit_peers_;       // peers we owe a credit return now
     RequestPool pool_;
     SysbufPool sysbufs_;
     PostedQueue posted_;
@@ -181,6 +231,9 @@ private:
     bool trace_ = false;   // PSM2_TRACEMASK 0x8, read once: per-message lines
     uint64_t live_sends_ = 0, live_recvs_ = 0;
     uint64_t max_sends_, max_recvs_;
+    bool warned_send_limit_ = false, warned_recv_limit_ = false;
+    CreditConfig credit_cfg_;
+    FlowCounters flow_;
 };
 
 }  // namespace psm::mq

@@ -108,6 +108,8 @@ void Engine::deliver_unexpected(psm2_mq_req* m, void* buf, uint32_t len, void* c
     sysbufs_.release(m->sysbuf, m->sysbuf_cap);
     m->sysbuf = nullptr;
     m->sysbuf_cap = 0;
+    release_unexpected_eager(m->user.send_msglen);
+    owe_credit(m->user.peer, m->user.send_msglen);
     complete(m, PSM2_OK);
 }
 
@@ -130,6 +132,7 @@ void Engine::on_eager(hal::Conn& from, const Tag96& tag, const void* payload, ui
                    tag.w[1], tag.w[2], len);
     if (psm2_mq_req* r = posted_.take_match(src, tag)) {
         deliver_eager(r, src, tag, payload, len);
+        owe_credit(src, len);
         return;
     }
     psm2_mq_req* m = new_request(ReqKind::Recv);
@@ -152,6 +155,7 @@ void Engine::on_eager(hal::Conn& from, const Tag96& tag, const void* payload, ui
     m->sysbuf_cap = cap;
     m->state = ReqState::Unexpected;
     unexpected_.add(m);
+    hold_unexpected_eager(len);
     ++stats_.rx_sys_num;
     stats_.rx_sys_bytes += len;
 }
@@ -162,6 +166,7 @@ void Engine::on_rts(hal::Conn& from, const Tag96& tag, uint32_t len, const hal::
     if (trace_)
         log::trace(log::kMessages, "mq: rts from %#lx tag %08x.%08x.%08x len %u", epid_of(src), tag.w[0],
                    tag.w[1], tag.w[2], len);
+    note_small_rts(src, len);
     if (psm2_mq_req* r = posted_.take_match(src, tag)) {
         r->user.peer = src;
         set_public_tag(r, tag);

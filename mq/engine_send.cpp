@@ -20,11 +20,14 @@ psm2_error_t Engine::send_blocking(psm2_epaddr* dest, uint32_t flags, const Tag9
     if (trace_)
         log::trace(log::kMessages, "mq: send to %#lx tag %08x.%08x.%08x len %u flags %#x",
                    static_cast<unsigned long>(dest->epid), tag.w[0], tag.w[1], tag.w[2], len, flags);
-    // The common case: a small message, nothing queued ahead of it. The
-    // device copies the bytes out, so no request is needed at all.
-    if (!(flags & PSM2_MQ_FLAG_SENDSYNC) && len < ps->rndv_threshold && ps->backlog.empty()) {
+    // The common case: a small message, nothing queued ahead of it, credit
+    // left at the receiver. The device copies the bytes out, so no request is
+    // needed at all.
+    if (!(flags & PSM2_MQ_FLAG_SENDSYNC) && len < ps->rndv_threshold && ps->backlog.empty() &&
+        ps->tx_credits.available(len)) {
         psm2_error_t err = dest->dev->send_eager(*dest->conn, tag, buf, len);
         if (err == PSM2_OK) {
+            ps->tx_credits.take(len);
             ++stats_.tx_num;
             ++stats_.tx_eager_num;
             stats_.tx_eager_bytes += len;
@@ -43,7 +46,7 @@ psm2_error_t Engine::isend(psm2_epaddr* dest, uint32_t flags, const Tag96& tag, 
         log::trace(log::kMessages, "mq: isend to %#lx tag %08x.%08x.%08x len %u flags %#x",
                    static_cast<unsigned long>(dest->epid), tag.w[0], tag.w[1], tag.w[2], len, flags);
     psm2_mq_req* r = new_request(ReqKind::Send, /*user_limit=*/true);
-    if (!r) return PSM2_NO_MEMORY;
+    if (!r) return PSM2_NO_MEMORY;   // PSM2_MQ_SENDREQS_MAX reached (warned once) or out of memory
     r->user.peer = dest;
     r->user.tag.tag[0] = tag.w[0];
     r->user.tag.tag[1] = tag.w[1];
@@ -55,8 +58,19 @@ psm2_error_t Engine::isend(psm2_epaddr* dest, uint32_t flags, const Tag96& tag, 
     r->user.context = ctx;
     r->internal = internal;
     // SENDSYNC: completing only after the receiver matched is exactly what
-    // the rendezvous protocol does, whatever the size.
+    // the rendezvous protocol does, whatever the size. A small message goes
+    // by rendezvous too when the receiver holds all the unconsumed eager data
+    // we may leave there (eager_credits.h): its memory stays bounded and a
+    // blocking send waits for the match.
     r->rndv = (flags & PSM2_MQ_FLAG_SENDSYNC) || len >= ps->rndv_threshold;
+    if (!r->rndv) {
+        if (ps->tx_credits.available(len)) {
+            ps->tx_credits.take(len);
+        } else {
+            r->rndv = true;
+            ++flow_.credit_rndv_sends;
+        }
+    }
 
     ++stats_.tx_num;
     if (r->rndv) {
@@ -79,6 +93,7 @@ psm2_error_t Engine::isend(psm2_epaddr* dest, uint32_t flags, const Tag96& tag, 
         return PSM2_OK;
     }
     if (err != PSM2_OK) {
+        if (!r->rndv) ps->tx_credits.give_back(1, len, credit_cfg_);   // never reached the peer
         *out = nullptr;
         release(r);
         return err;
