@@ -25,9 +25,11 @@ struct Registry {
     }
 };
 
+// Never destroyed: psm2_finalize may run from another library's destructor
+// at exit (libfabric's), after this file's statics would be gone.
 Registry& registry() {
-    static Registry r;
-    return r;
+    static Registry* r = new Registry;
+    return *r;
 }
 
 }  // namespace
