@@ -79,7 +79,7 @@ struct IpsConn final : hal::Conn {
     // Multi-packet eager message being reassembled (fragments arrive in order).
     std::vector<uint8_t> frag;
     Tag96 frag_tag{};
-    uint32_t frag_got = 0;
+    uint32_t frag_len = 0;   // its announced length; frag holds what arrived so far
 
     IpsConn(uint32_t window, RetransmitTimer t) : tx(window, t) {}
 };

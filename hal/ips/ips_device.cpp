@@ -24,9 +24,15 @@ namespace {
 
 uint32_t round_down(uint32_t v, uint32_t unit) { return v / unit * unit; }
 
+// Bounds keep the nanoseconds from wrapping and the factor from truncating
+// to 0 (%lu also takes "-1" as a huge number).
+constexpr unsigned long kMaxErrchkMs = 3'600'000;   // an hour
+constexpr unsigned long kMaxErrchkFactor = 1024;
+
 bool parse_errchk(const std::string& text, RetransmitTimer* t) {
     unsigned long lo = 0, hi = 0, f = 0;
-    if (std::sscanf(text.c_str(), "%lu:%lu:%lu", &lo, &hi, &f) != 3 || lo == 0 || hi < lo || f == 0)
+    if (std::sscanf(text.c_str(), "%lu:%lu:%lu", &lo, &hi, &f) != 3 || lo == 0 || hi < lo || f == 0 ||
+        hi > kMaxErrchkMs || f > kMaxErrchkFactor)
         return false;
     t->min_ns = lo * kMs;
     t->max_ns = hi * kMs;

@@ -15,6 +15,7 @@ namespace psm::hal::ips {
 namespace {
 
 constexpr uint32_t kMaxOutstandingRndvBytes = 4u << 20;   // CTS windows in flight per receive
+constexpr uint32_t kEagerReserveBytes = 1u << 20;         // up-front buffer of a multi-packet eager message
 
 psm2_epid_t epid_from(const IpsHeader& ih) { return uint64_t(ih.aux0) << 32 | ih.offset; }
 
@@ -206,20 +207,23 @@ void IpsDevice::handle_sequenced(IpsConn& c, uint8_t op, const hfi::WireHeader& 
     }
     case kOpEager: {
         if (ih.offset == 0) {
-            c.frag.resize(ih.msg_len);
+            // The buffer grows with the fragments that arrive: an announced
+            // length alone (a broken peer may claim 4 GiB) allocates at most
+            // kEagerReserveBytes up front.
+            c.frag.clear();
+            c.frag.reserve(std::min(ih.msg_len, kEagerReserveBytes));
+            c.frag_len = ih.msg_len;
             std::memcpy(c.frag_tag.w, ih.tag, sizeof c.frag_tag.w);
-            c.frag_got = 0;
         }
-        if (ih.offset != c.frag_got || ih.offset + len > c.frag.size()) return;   // cannot happen in order
-        std::memcpy(c.frag.data() + ih.offset, payload, len);
-        c.frag_got += len;
-        if (c.frag_got < c.frag.size()) return;
+        if (ih.offset != c.frag.size() || uint64_t(ih.offset) + len > c.frag_len) return;   // cannot happen in order
+        c.frag.insert(c.frag.end(), payload, payload + len);
+        if (c.frag.size() < c.frag_len) return;
         Event e{Event::kEager};
         e.conn = &c;
         e.tag = c.frag_tag;
         e.len = uint32_t(c.frag.size());
         e.data.swap(c.frag);
-        c.frag_got = 0;
+        c.frag.clear();
         emit(std::move(e));
         return;
     }
@@ -251,7 +255,7 @@ void IpsDevice::handle_am(IpsConn& c, uint8_t op, const IpsHeader& ih, const uin
                           uint32_t len) {
     uint32_t nargs = ih.aux0 >> 16;
     uint32_t args = nargs * uint32_t(sizeof(psm2_amarg_t));
-    if (nargs > 8 || args + ih.msg_len != len) return;
+    if (nargs > 8 || uint64_t(args) + ih.msg_len != len) return;   // 64-bit: no wrap-around match
     Event e{Event::kAm};
     e.conn = &c;
     e.am.handler = ih.aux0 & 0xffff;

@@ -65,6 +65,7 @@ public:
         info_.egr_size = info_.mtu + 64;
         info_.tid_count = 64;
         info_.tid_max_bytes = 64u << 10;
+        info_.jkey = 0x1234;   // the job key the seeds' packets carry (make_corpus.cpp)
     }
     const ContextInfo& info() const override { return info_; }
 
@@ -260,7 +261,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         Settings s;
         s.mtu = ctx->info().mtu;
         s.rndv_window = 64u << 10;
-        s.peer_timeout_ns = 0;
+        // A peer that stops answering is lost after 2 ms (the input is all it
+        // ever says), so closing never waits long for acks that cannot come.
+        s.peer_timeout_ns = 2'000'000;
+        s.timer.min_ns = 500'000;
+        s.timer.max_ns = 1'000'000;
         auto dev = std::make_unique<IpsDevice>(p, std::move(owned), s);
         sink.dev = dev.get();
         // Sender-side state for the peer's CTS, acks and naks to act on.

@@ -78,8 +78,10 @@ const psm2_epid_t kPeer = ips::make_epid(2, 1, 0);
 struct Stream {
     hfi::Generation g;
     Bytes b;
-    void packet(const hfi::WireHeader& wh, const ips::IpsHeader& ih, const Bytes& payload) {
+    // paylen is set here, as the device's transmit() does, unless `raw`.
+    void packet(const hfi::WireHeader& wh, ips::IpsHeader ih, const Bytes& payload, bool raw = false) {
         const auto& gi = hfi::generation_info(g);
+        if (!raw) ih.paylen = uint32_t(payload.size());
         Bytes hdr(gi.header_bytes + sizeof ih);
         uint32_t l4 = uint32_t(sizeof ih + payload.size() + gi.l4_align - 1) / gi.l4_align * gi.l4_align;
         gi.encode(wh, l4, hdr.data());
@@ -310,6 +312,76 @@ void env_seeds() {
     write("devices", "default.txt", std::string("self,shm,hfi"));
     write("devices", "aliases.txt", std::string("amsh ips self"));
     write("devices", "mixed.txt", std::string("SHM:\tHFI,,bogus,self"));
+    // PSM2_MULTIRAIL_MAP: [units][ports per unit] then the map.
+    auto map = [](uint8_t units, uint8_t ports, const std::string& m) {
+        Bytes b{uint8_t(units - 1), uint8_t(ports - 1)};
+        b.insert(b.end(), m.begin(), m.end());
+        return b;
+    };
+    write("rail_map", "two_units.bin", map(2, 1, "0:1,1:1"));
+    write("rail_map", "any_port.bin", map(4, 2, "3,1:2,0"));
+    write("rail_map", "same_unit_two_ports.bin", map(1, 2, "0:1,0:2"));
+    write("rail_map", "bad_entries.bin", map(2, 1, "0:1,,x:1,1:9"));
+}
+
+// ---- regression inputs: what the fuzzers (or reading the decoders for
+// them) found; each was a crash, an overrun, a hang or a broken invariant
+// before its fix. Named regress_<what>.
+
+void regressions() {
+    using namespace psm::hal::shm;
+    for (hfi::Generation g : {hfi::Generation::Gen1, hfi::Generation::Gen2}) {
+        uint8_t gen_bit = g == hfi::Generation::Gen2 ? 1 : 0;
+        std::string tag = g == hfi::Generation::Gen2 ? "gen2" : "gen1";
+        // AM: nargs * 8 + msg_len wrapped around 2^32 and matched a short
+        // packet, so the sink was handed a 4 GiB payload.
+        Stream am{g, {gen_bit}};
+        am.packet(wire(ips::kOpConnectReq, 0), connect_header(7, ips::kNoConn, uint32_t(g)), probe_payload());
+        ips::IpsHeader ih{};
+        ih.src_conn = 7;
+        ih.dst_conn = 0;
+        ih.aux0 = 3 | 2u << 16;         // 2 arguments = 16 bytes
+        ih.msg_len = 0xfffffff0u;       // 16 + msg_len wraps to 0 = this packet's payload
+        ih.paylen = 0;
+        am.packet(wire(ips::kOpAmRequest, 0), ih, {});
+        write("ips_device", "regress_" + tag + "_am_length_wraps.bin", am.b);
+        // Multi-packet eager: the first fragment's msg_len (4 GiB - 1) was
+        // allocated at once, before any byte of it arrived.
+        Stream big{g, {gen_bit}};
+        big.packet(wire(ips::kOpConnectReq, 0), connect_header(7, ips::kNoConn, uint32_t(g)), probe_payload());
+        ips::IpsHeader e{};
+        e.src_conn = 7;
+        e.dst_conn = 0;
+        e.paylen = 64;
+        e.msg_len = 0xffffffffu;
+        big.packet(wire(ips::kOpEager, 0), e, fill(64, 1));
+        write("ips_device", "regress_" + tag + "_eager_huge_length.bin", big.b);
+    }
+    // shm: headers that do not fit the ring (each stopped the old consumer
+    // badly: a Pad of 0 lines looped forever; a message running past the
+    // ring's end had its lines cleared past the end; a length beyond the
+    // message's lines was read past them).
+    auto ring_with = [](uint16_t nlines, Kind kind, uint32_t len, uint8_t start) {
+        Bytes b{start, 0};
+        Bytes ring(32 * kLineBytes, 0);
+        MsgHeader h{};
+        h.nlines = nlines;
+        h.kind = kind;
+        h.len = len;
+        std::memcpy(ring.data() + (start % 32) * kLineBytes, &h, sizeof h);
+        b.insert(b.end(), ring.begin(), ring.end());
+        return b;
+    };
+    write("shm_ring", "regress_pad_of_zero_lines.bin", ring_with(0, Kind::Pad, 0, 0));
+    write("shm_ring", "regress_message_past_ring_end.bin", ring_with(8, Kind::Eager, 400, 28));
+    write("shm_ring", "regress_length_past_lines.bin", ring_with(1, Kind::Eager, 4000, 0));
+    write("shm_ring", "regress_am_args_past_length.bin", ring_with(1, Kind::AmRequest, 0, 0));
+    // PSM2_ERRCHK_TIMEOUT: a factor of 2^32 became 0 (no backoff), and
+    // milliseconds beyond 2^64 ns wrapped so that min > max.
+    write("env", "regress_errchk_factor_wraps.txt", std::string("PSM2_ERRCHK_TIMEOUT=1:2:4294967296\n"));
+    write("env", "regress_errchk_ms_wrap.txt",
+          std::string("PSM2_ERRCHK_TIMEOUT=18446744073709:18446744073709551:2\n"));
+    write("env", "regress_errchk_negative.txt", std::string("PSM2_ERRCHK_TIMEOUT=-5:-1:2\n"));
 }
 
 }  // namespace
@@ -326,5 +398,6 @@ int main(int argc, char** argv) {
     ips_seeds(hfi::Generation::Gen2);
     shm_seeds();
     env_seeds();
+    regressions();
     return 0;
 }
