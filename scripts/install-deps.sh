@@ -11,6 +11,9 @@ PACKAGES=(
   mpich libmpich-dev openmpi-bin libopenmpi-dev libfabric-bin
   libpsm2-dev libpsm2-2 libpsm-infinipath1-dev
   linux-libc-dev gnuplot-nox iproute2 procps file binutils
+  # The sanitizer stages of scripts/test.sh: clang 14 with its runtimes
+  # (ASan, UBSan, TSan, libFuzzer).
+  clang libclang-rt-14-dev
 )
 
 missing=()
