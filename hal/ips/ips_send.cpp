@@ -281,10 +281,12 @@ void IpsDevice::service_timers(IpsConn& c, uint64_t now) {
             lose_peer(c, PSM2_EPID_UNREACHABLE);
             return;
         }
-        if (set_.peer_timeout_ns && c.tx.stalled_for(now) > set_.peer_timeout_ns) {
-            lose_peer(c, PSM2_TIMEOUT);
-            return;
-        }
+    }
+    // Checked at every visit, not only at retransmissions (which come every
+    // 640 ms at full backoff), so the peer timeout is kept to a few ms.
+    if (set_.peer_timeout_ns && c.tx.stalled_for(now) > set_.peer_timeout_ns) {
+        lose_peer(c, PSM2_TIMEOUT);
+        return;
     }
     if (c.rndv_pending && now - c.liveness_checked_ns > set_.timer.min_ns) {
         // A transfer can wait on the peer with nothing of ours in flight
