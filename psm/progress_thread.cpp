@@ -108,6 +108,17 @@ void stop_at_exit() {
     if (Worker* w = g_worker.load()) w->stop_and_join();
 }
 
+// fork() while another thread is inside the library would hand the child a
+// lock held by a thread it does not have: hold the lock across fork, and let
+// the child forget the worker (its Worker object is left alone; there is no
+// thread to join there).
+void before_fork() { g_api_lock.lock(); }
+void after_fork_parent() { g_api_lock.unlock(); }
+void after_fork_child() {
+    g_worker.store(nullptr);
+    g_api_lock.unlock();
+}
+
 bool parse_u32(std::string_view s, uint32_t* out) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
     return ec == std::errc() && p == s.data() + s.size();
@@ -136,6 +147,14 @@ std::optional<Frequency> parse_frequency(std::string_view text) {
 }
 
 void maybe_start(psm2_ep_t ep) {
+    // Once per process that opens an endpoint, thread or not: fork() from
+    // one thread while another is inside the library (a user thread in a
+    // wait, or ours in a poll) must not leave the child a held lock.
+    static std::once_flag hooks;
+    std::call_once(hooks, [] {
+        std::atexit(stop_at_exit);
+        pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+    });
     if (g_worker.load(std::memory_order_relaxed)) return;
     const auto& eps = library().endpoints;
     if (eps.size() != 1 || eps.front() != ep) return;
@@ -148,8 +167,6 @@ void maybe_start(psm2_ep_t ep) {
     if (auto f = parse_frequency(text)) freq = *f;
     else log::warn("PSM2_RCVTHREAD_FREQ=\"%s\" is not min:max:shift in Hz; using 10:100:1", text.c_str());
 
-    static std::once_flag exit_hook;
-    std::call_once(exit_hook, [] { std::atexit(stop_at_exit); });
     try {
         g_worker.store(new Worker(ep, freq));
     } catch (const std::exception& e) {

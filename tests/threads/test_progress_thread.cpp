@@ -5,6 +5,9 @@
 // active messages whose handler replies from inside the poll).
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -93,6 +96,53 @@ TEST_F(Endpoint, FinalizeStopsTheThreadOfAnOpenEndpoint) {
     psm2_ep_t ep = open();
     EXPECT_TRUE(running_for(ep));
     // TearDown's psm2_finalize closes ep and must join the thread first.
+}
+
+// An error handler runs with the API lock held; this one keeps it a while.
+psm2_error_t slow_handler(psm2_ep_t, const psm2_error_t err, const char*, psm2_error_token_t) {
+    usleep(200);
+    return err;
+}
+
+// fork() while another thread is inside the library (here: in an error
+// handler, lock held almost all the time) must not hand the child a held
+// lock: the child calls into the library and must exit promptly.
+TEST_F(Endpoint, ForkWhileAnotherThreadIsInsideLeavesChildUsable) {
+    psm2_ep_t ep = open();
+    psm2_mq_t mq;
+    ASSERT_EQ(psm2_mq_init(ep, PSM2_MQ_ORDERMASK_ALL, nullptr, 0, &mq), PSM2_OK);
+    ASSERT_EQ(psm2_error_register_handler(ep, slow_handler), PSM2_OK);
+    std::atomic<bool> stop{false};
+    std::thread inside([&] {
+        uint64_t b;
+        while (!stop)   // NULL request pointer: PSM2_PARAM_ERR through the handler
+            psm2_mq_irecv(mq, 1, ~0ull, 0, &b, sizeof b, nullptr, nullptr);
+    });
+    for (int i = 0; i < 20; ++i) {
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            int n = 0;
+            _exit(psm2_ep_query(&n, nullptr) == PSM2_OK && n == 1 ? 0 : 3);
+        }
+        int status = 0;
+        pid_t done = 0;
+        for (int ms = 0; ms < 3000 && done == 0; ++ms) {
+            done = waitpid(pid, &status, WNOHANG);
+            if (done == 0) usleep(1000);
+        }
+        if (done == 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            ADD_FAILURE() << "child " << i << " hung on the API lock";
+            break;
+        }
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child " << i;
+    }
+    stop = true;
+    inside.join();
+    EXPECT_EQ(psm2_mq_finalize(mq), PSM2_OK);
+    EXPECT_EQ(psm2_ep_close(ep, PSM2_EP_CLOSE_GRACEFUL, 0), PSM2_OK);
 }
 
 std::atomic<int> g_requests{0}, g_replies{0};
