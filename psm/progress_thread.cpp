@@ -105,7 +105,10 @@ std::atomic<Worker*> g_worker{nullptr};
 // destructors take apart what a poll would touch. The Worker itself is left
 // to the exiting process.
 void stop_at_exit() {
-    if (Worker* w = g_worker.load()) w->stop_and_join();
+    Worker* w = g_worker.load();
+    if (!w) return;
+    if (w->is_current_thread()) w->stop_detached();   // exit() from a handler it ran
+    else w->stop_and_join();
 }
 
 // fork() while another thread is inside the library would hand the child a
