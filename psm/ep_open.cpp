@@ -208,6 +208,7 @@ extern "C" psm2_error_t psm2_ep_close(psm2_ep_t ep, int mode, int64_t timeout) {
     psm::ApiGuard g;
     if (psm2_error_t e = psm::check_initialized("psm2_ep_close"); e != PSM2_OK) return e;
     if (!psm::is_live_endpoint(ep)) return psm::raise_stale_handle(ep, "psm2_ep_close", "endpoint");
+    if (psm::called_from_callback("psm2_ep_close")) return PSM2_PARAM_ERR;
     if (mode != PSM2_EP_CLOSE_GRACEFUL && mode != PSM2_EP_CLOSE_FORCE)
         return psm::raise(ep, PSM2_PARAM_ERR, "psm2_ep_close: unknown mode %d", mode);
     if (mode == PSM2_EP_CLOSE_GRACEFUL) {

@@ -70,6 +70,13 @@ psm2_error_t raise_stale_handle(const void* handle, const char* fn, const char* 
     return raise(nullptr, PSM2_PARAM_ERR, "%s: %p is not an open %s", fn, handle, what);
 }
 
+bool called_from_callback(const char* fn) {
+    if (t_api_lock_depth <= 1) return false;
+    log::trace(log::kErrors, "%s: called from inside a PSM2 callback (AM handler, status copy or error handler); "
+               "refused with PSM2_PARAM_ERR, call it after the callback returns", fn);
+    return true;
+}
+
 psm2_error_t raise(psm2_ep_t ep, psm2_error_t err, const char* fmt, ...) {
     char msg[512];
     va_list ap;

@@ -1,11 +1,12 @@
 #include "psm2.h"
 
+#include "psm/c_enum.h"
 #include "psm/visibility.h"
 
 // Messages in the order of enum psm2_error; a code without a text here is
 // reported as unknown rather than indexing past a table.
 extern "C" PSM2_EXPORT const char* psm2_error_get_string(psm2_error_t error) {
-    switch (error) {
+    switch (psm::c_enum_value(error)) {
     case PSM2_OK: return "Success";
     case PSM2_OK_NO_PROGRESS: return "Success, but no progress was made";
     case PSM2_PARAM_ERR: return "Invalid parameter";

@@ -5,6 +5,7 @@
 
 #include "hal/units.h"
 #include "psm/api_lock.h"
+#include "psm/c_enum.h"
 #include "psm/endpoint.h"
 #include "psm/error.h"
 
@@ -45,8 +46,10 @@ psm2_error_t copy_string(std::string_view s, void* out, size_t nargs, psm2_info_
 
 }  // namespace
 
-extern "C" psm2_error_t psm2_info_query(psm2_info_query_t q, void* out, size_t nargs, psm2_info_query_arg_t args[]) {
+extern "C" psm2_error_t psm2_info_query(psm2_info_query_t query, void* out, size_t nargs,
+                                        psm2_info_query_arg_t args[]) {
     psm::ApiGuard g;
+    const int q = psm::c_enum_value(query);   // any int from a C caller
     if (out == nullptr) return bad("NULL output pointer");
     auto* out32 = static_cast<uint32_t*>(out);
     switch (q) {
@@ -94,7 +97,7 @@ extern "C" psm2_error_t psm2_info_query(psm2_info_query_t q, void* out, size_t n
         if (!a) return err;
         psm::hal::Limits lim = a->dev->limits();
         bool ips = (config_of(a->dev->name()) & PSM2_INFO_QUERY_CONFIG_IPS) != 0;
-        switch (args[2].mstq) {
+        switch (psm::c_enum_value(args[2].mstq)) {
         case PSM2_INFO_QUERY_THRESH_IPS_RNDV:
             if (!ips) break;
             *out32 = lim.rndv_threshold;
@@ -116,7 +119,7 @@ extern "C" psm2_error_t psm2_info_query(psm2_info_query_t q, void* out, size_t n
         }
         return psm::raise(nullptr, PSM2_IQ_INVALID_QUERY,
                           "psm2_info_query: threshold query %d does not apply to a %.*s connection",
-                          static_cast<int>(args[2].mstq), static_cast<int>(a->dev->name().size()),
+                          psm::c_enum_value(args[2].mstq), static_cast<int>(a->dev->name().size()),
                           a->dev->name().data());
     }
     case PSM2_INFO_QUERY_DEVICE_NAME: {
@@ -145,6 +148,6 @@ extern "C" psm2_error_t psm2_info_query(psm2_info_query_t q, void* out, size_t n
         *out32 = 0;   // no CUDA support in this build
         return PSM2_OK;
     default:
-        return psm::raise(nullptr, PSM2_IQ_INVALID_QUERY, "psm2_info_query: unknown query %d", static_cast<int>(q));
+        return psm::raise(nullptr, PSM2_IQ_INVALID_QUERY, "psm2_info_query: unknown query %d", q);
     }
 }

@@ -63,6 +63,7 @@ extern "C" psm2_error_t psm2_finalize(void) {
             return psm::raise(nullptr, PSM2_IS_FINALIZED, "psm2_finalize: already finalized");
         return psm::raise(nullptr, PSM2_INIT_NOT_INIT, "psm2_finalize: called before psm2_init");
     }
+    if (lib.init_refcount == 1 && psm::called_from_callback("psm2_finalize")) return PSM2_PARAM_ERR;
     if (--lib.init_refcount > 0) return PSM2_OK;
     // Endpoints the caller forgot to close are closed here, so that their
     // shared-memory segments are unlinked before the process exits.

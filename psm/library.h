@@ -41,4 +41,11 @@ void remember_closed(const void* ep, const void* mq);
 // it was closed, else PSM2_PARAM_ERR ("what" names the expected handle).
 psm2_error_t raise_stale_handle(const void* handle, const char* fn, const char* what);
 
+// True (after saying so on the error trace) when the calling thread is inside
+// another API call - an AM handler run by psm2_poll, a status-copy callback,
+// an error handler: closing the endpoint there would free what the
+// interrupted call is still using. Not raised through the error handler,
+// which may be the very callback that called.
+bool called_from_callback(const char* fn);
+
 }  // namespace psm

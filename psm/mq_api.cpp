@@ -9,6 +9,7 @@
 #include "mq/engine_impl.h"
 #include "mq/status.h"
 #include "psm/api_lock.h"
+#include "psm/c_enum.h"
 #include "psm/endpoint.h"
 #include "psm/error.h"
 #include "psm/library.h"
@@ -317,7 +318,7 @@ psm2_error_t psm2_mq_imrecv(psm2_mq_t mq, uint32_t, void* buf, uint32_t len, voi
 
 psm2_error_t psm2_mq_fp_msg(psm2_ep_t ep, psm2_mq_t mq, psm2_epaddr_t addr, psm2_mq_tag_t* tag,
                             psm2_mq_tag_t* tagsel, uint32_t flags, void* buf, uint32_t len, void* context,
-                            enum psm2_mq_fp_op fp_type, psm2_mq_req_t* req) {
+                            enum psm2_mq_fp_op fp_arg, psm2_mq_req_t* req) {
     ApiGuard g;   // re-entrant: the usual caller is an AM handler inside psm2_poll
     psm2_error_t err;
     Engine* e = engine_of(mq, "psm2_mq_fp_msg", &err);
@@ -325,13 +326,14 @@ psm2_error_t psm2_mq_fp_msg(psm2_ep_t ep, psm2_mq_t mq, psm2_epaddr_t addr, psm2
     if (ep && ep != e->ep()) return psm::raise(ep, PSM2_PARAM_ERR, "psm2_mq_fp_msg: mq does not belong to ep");
     if (!tag) return psm::raise(e->ep(), PSM2_PARAM_ERR, "psm2_mq_fp_msg: NULL tag");
     const psm::hal::Tag96 t = psm::mq::tag_from_public(*tag);
+    const int fp_type = psm::c_enum_value(fp_arg);   // any int from a C caller
     switch (fp_type) {
     case PSM2_MQ_ISEND_FP: return post_send(e, addr, flags, t, buf, len, context, req, "psm2_mq_fp_msg");
     case PSM2_MQ_IRECV_FP:
         if (!tagsel) return psm::raise(e->ep(), PSM2_PARAM_ERR, "psm2_mq_fp_msg: NULL tag selector");
         return post_recv(e, addr, t, psm::mq::tag_from_public(*tagsel), buf, len, context, req, "psm2_mq_fp_msg");
     }
-    return psm::raise(e->ep(), PSM2_PARAM_ERR, "psm2_mq_fp_msg: unknown operation %d", static_cast<int>(fp_type));
+    return psm::raise(e->ep(), PSM2_PARAM_ERR, "psm2_mq_fp_msg: unknown operation %d", fp_type);
 }
 
 psm2_error_t psm2_mq_send(psm2_mq_t mq, psm2_epaddr_t dest, uint32_t flags, uint64_t stag, const void* buf,

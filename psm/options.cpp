@@ -5,6 +5,7 @@
 
 #include "hal/log.h"
 #include "psm/api_lock.h"
+#include "psm/c_enum.h"
 #include "psm/endpoint.h"
 #include "psm/error.h"
 #include "psm/library.h"
@@ -41,9 +42,10 @@ psm2_ep_t ep_for_am(const void* obj) {
 
 }  // namespace
 
-extern "C" psm2_error_t psm2_setopt(psm2_component_t component, const void* obj, int optname,
+extern "C" psm2_error_t psm2_setopt(psm2_component_t component_arg, const void* obj, int optname,
                                     const void* optval, uint64_t optlen) {
     psm::ApiGuard g;
+    const int component = psm::c_enum_value(component_arg);   // any int from a C caller
     if (optval == nullptr) return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_setopt: NULL value");
     switch (component) {
     case PSM2_COMPONENT_CORE:
@@ -83,15 +85,16 @@ extern "C" psm2_error_t psm2_setopt(psm2_component_t component, const void* obj,
         break;
     default:
         return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_setopt: unknown component %d",
-                          static_cast<int>(component));
+                          component);
     }
     return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_setopt: unknown option 0x%x for component %d", optname,
-                      static_cast<int>(component));
+                      component);
 }
 
-extern "C" psm2_error_t psm2_getopt(psm2_component_t component, const void* obj, int optname, void* optval,
+extern "C" psm2_error_t psm2_getopt(psm2_component_t component_arg, const void* obj, int optname, void* optval,
                                     uint64_t* optlen) {
     psm::ApiGuard g;
+    const int component = psm::c_enum_value(component_arg);   // any int from a C caller
     if (optval == nullptr || optlen == nullptr)
         return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_getopt: NULL value or length");
     auto put_u32 = [&](uint32_t v, const char* what) -> psm2_error_t {
@@ -140,8 +143,8 @@ extern "C" psm2_error_t psm2_getopt(psm2_component_t component, const void* obj,
     }
     default:
         return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_getopt: unknown component %d",
-                          static_cast<int>(component));
+                          component);
     }
     return psm::raise(nullptr, PSM2_PARAM_ERR, "psm2_getopt: unknown option 0x%x for component %d", optname,
-                      static_cast<int>(component));
+                      component);
 }

@@ -216,6 +216,15 @@ const Row kRows[] = {
      },
      PSM2_OK, C, Handler::Auto, "as the original: the target ignores a message for an empty slot"},
 
+    {"psm2_am_request_short", "unknown_flag_bits_ignored", Start::SelfPeer,
+     [](World& w) {
+         psm2_handler_t h = one_handler(w);
+         int rc = psm2_am_request_short(w.self, h, nullptr, 0, nullptr, 0, 0x7ff0, nullptr, nullptr);
+         for (int i = 0; i < 100; ++i) psm2_poll(w.ep);
+         return rc;
+     },
+     PSM2_OK, C, Handler::Auto, "choice: as the original, undefined flag bits are ignored (forward compatible)"},
+
     // ---- psm2_am_reply_short ----------------------------------------------
     {"psm2_am_reply_short", "null_token", Start::SelfPeer, [](World&) { return reply(nullptr, 0, 0, 0); },
      PSM2_PARAM_ERR, C, Handler::Auto, "choice: the original asserts then dereferences it"},
@@ -251,6 +260,27 @@ const Row kRows[] = {
          });
      },
      PSM2_AM_INVALID_REPLY, C, Handler::Auto, "psm2_am.h: at most one reply per request"},
+
+    {"psm2_am_reply_short", "to_a_noreply_request", Start::SelfPeer,
+     [](World& w) {
+         one_handler(w);
+         return w.in_handler([](psm2_am_token_t t) { return reply(t, 0, 0, 0); }, PSM2_AM_FLAG_NOREPLY);
+     },
+     PSM2_AM_INVALID_REPLY, C, Handler::Auto, "psm2_am.h: PSM2_AM_FLAG_NOREPLY, the handler promised not to reply"},
+
+    {"psm2_am_reply_short", "after_its_source_was_disconnected", Start::SelfPeer,
+     [](World& w) {
+         one_handler(w);
+         return w.in_handler([](psm2_am_token_t t) {
+             psm2_epaddr_t src = nullptr;
+             psm2_error_t per;
+             if (psm2_am_get_source(t, &src) != PSM2_OK ||
+                 psm2_ep_disconnect2(World::current().ep, 1, &src, nullptr, &per, PSM2_EP_DISCONNECT_FORCE, 0))
+                 return -1;
+             return reply(t, 0, 0, 0);
+         });
+     },
+     PSM2_PARAM_ERR, C, Handler::Auto, "choice: nobody to reply to any more"},
 
     // ---- psm2_am_get_source -----------------------------------------------
     {"psm2_am_get_source", "null_token", Start::SelfPeer,

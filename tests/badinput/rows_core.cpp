@@ -2,6 +2,7 @@
 // info queries, host names and the epid getters.
 #include <cstring>
 
+#include "tests/badinput/c_calls.h"
 #include "tests/badinput/table.h"
 
 namespace badinput {
@@ -92,6 +93,10 @@ const Row kRows[] = {
      },
      PSM2_OK, C, Handler::Auto, "psm2.h: finalize closes all unclosed endpoints (no leak: LeakSanitizer)"},
 
+    {"psm2_finalize", "inside_an_am_handler", Start::SelfPeer,
+     [](World& w) { return w.in_handler([](psm2_am_token_t) { return static_cast<int>(psm2_finalize()); }); },
+     PSM2_PARAM_ERR, C, Handler::Silent, "choice: as psm2_ep_close inside_its_own_am_handler (was a use after free)"},
+
     // ---- psm2_get_capability_mask -----------------------------------------
     {"psm2_get_capability_mask", "unknown_bits_masked_off", Start::Fresh,
      [](World&) {
@@ -136,7 +141,7 @@ const Row kRows[] = {
              PSM2_EPID_ALREADY_CONNECTED, PSM2_EPID_NETWORK_ERROR, PSM2_EPID_INVALID_PKEY,
              PSM2_EPID_PATH_RESOLUTION, PSM2_MQ_NO_COMPLETIONS, PSM2_MQ_TRUNCATION, PSM2_AM_INVALID_REPLY,
              PSM2_IQ_INVALID_QUERY};
-         const char* unknown = psm2_error_get_string(static_cast<psm2_error_t>(12345));
+         const char* unknown = badinput_error_string(12345);
          for (psm2_error_t c : codes) {
              const char* s = psm2_error_get_string(c);
              if (!s || !*s || std::strcmp(s, unknown) == 0) return kBroken;
@@ -146,8 +151,8 @@ const Row kRows[] = {
      kHolds, H, Handler::Silent, "every code of psm2.h has its own message"},
     {"psm2_error_get_string", "unknown_code", Start::Fresh,
      [](World&) {
-         const char* a = psm2_error_get_string(static_cast<psm2_error_t>(12345));
-         const char* b = psm2_error_get_string(static_cast<psm2_error_t>(-1));
+         const char* a = badinput_error_string(12345);
+         const char* b = badinput_error_string(-1);
          const char* c = psm2_error_get_string(PSM2_ERROR_LAST);
          return holds(a && *a && b && *b && c && *c);
      },
@@ -207,14 +212,13 @@ const Row kRows[] = {
     {"psm2_info_query", "unknown_query", Start::Initialized,
      [](World&) {
          uint32_t v = 0;
-         return static_cast<int>(
-             psm2_info_query(static_cast<psm2_info_query_t>(PSM2_INFO_QUERY_LAST + 3), &v, 0, nullptr));
+         return badinput_info_query(PSM2_INFO_QUERY_LAST + 3, &v);
      },
      PSM2_IQ_INVALID_QUERY, C, Handler::Auto, "psm2.h: PSM2_IQ_INVALID_QUERY (unknown type)"},
     {"psm2_info_query", "negative_query", Start::Initialized,
      [](World&) {
          uint32_t v = 0;
-         return static_cast<int>(psm2_info_query(static_cast<psm2_info_query_t>(-4), &v, 0, nullptr));
+         return badinput_info_query(-4, &v);
      },
      PSM2_IQ_INVALID_QUERY, C, Handler::Auto, "as unknown_query"},
     {"psm2_info_query", "unit_status_without_args", Start::Initialized,
@@ -272,6 +276,12 @@ const Row kRows[] = {
          return static_cast<int>(psm2_info_query(PSM2_INFO_QUERY_THRESH, &v, 3, args));
      },
      PSM2_IQ_INVALID_QUERY, C, Handler::Auto, "the query does not apply to this connection's device"},
+    {"psm2_info_query", "unknown_threshold_kind", Start::SelfPeer,
+     [](World& w) {
+         uint32_t v = 0;
+         return badinput_info_query_thresh(w.mq, w.self, 99, &v);
+     },
+     PSM2_IQ_INVALID_QUERY, C, Handler::Auto, "no such threshold"},
     {"psm2_info_query", "num_units_before_init", Start::Fresh,
      [](World&) {
          uint32_t v = 77;

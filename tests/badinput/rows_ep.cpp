@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "tests/badinput/c_calls.h"
 #include "tests/badinput/table.h"
 
 namespace badinput {
@@ -151,6 +152,14 @@ const Row kRows[] = {
          return static_cast<int>(psm2_ep_close(w.ep, PSM2_EP_CLOSE_FORCE, 0));
      },
      PSM2_INIT_NOT_INIT, C, Handler::Auto, "finalize closed it; the library is not initialised any more"},
+    {"psm2_ep_close", "inside_its_own_am_handler", Start::SelfPeer,
+     [](World& w) {
+         return w.in_handler(
+             [](psm2_am_token_t) { return static_cast<int>(psm2_ep_close(World::current().ep, PSM2_EP_CLOSE_FORCE, 0)); });
+     },
+     PSM2_PARAM_ERR, C, Handler::Silent,
+     "choice: the poll running the handler still uses the endpoint (was a use after free); not through the "
+     "error handler, which may itself be the calling callback"},
     {"psm2_ep_close", "foreign_pointer", Start::Endpoint,
      [](World&) { return static_cast<int>(psm2_ep_close(foreign<psm2_ep_t>(), PSM2_EP_CLOSE_FORCE, 0)); },
      PSM2_PARAM_ERR, C, Handler::Auto, "choice: not one of our endpoints"},
@@ -515,7 +524,7 @@ const Row kRows[] = {
     {"psm2_setopt", "unknown_component", Start::Mq,
      [](World& w) {
          uint32_t v = 1;
-         return static_cast<int>(psm2_setopt(static_cast<psm2_component_t>(99), w.ep, 1, &v, sizeof v));
+         return badinput_setopt(99, w.ep, 1, &v, sizeof v);
      },
      PSM2_PARAM_ERR, C, Handler::Auto, "psm2.h: PSM2_PARAM_ERR if the component or optname are not valid"},
     {"psm2_setopt", "unknown_option", Start::Mq,
@@ -571,7 +580,7 @@ const Row kRows[] = {
      [](World& w) {
          uint32_t v;
          uint64_t len = sizeof v;
-         return static_cast<int>(psm2_getopt(static_cast<psm2_component_t>(-1), w.ep, 1, &v, &len));
+         return badinput_getopt(-1, w.ep, 1, &v, &len);
      },
      PSM2_PARAM_ERR, C, Handler::Auto, "psm2.h: PSM2_PARAM_ERR if the component or optname are not valid"},
     {"psm2_getopt", "unknown_option", Start::Mq,

@@ -2,6 +2,7 @@
 // completion (test/wait/free/cancel) and statistics.
 #include <cstring>
 
+#include "tests/badinput/c_calls.h"
 #include "tests/badinput/table.h"
 
 namespace badinput {
@@ -219,7 +220,7 @@ const Row kRows[] = {
      [](World& w) {
          psm2_mq_req_t r = nullptr;
          int rc = psm2_mq_isend(w.mq, w.self, 0xfff0, kRowTag, g_buf, 4, nullptr, &r);
-         if (rc == PSM2_OK) psm2_mq_req_free(w.mq, r), r = nullptr;
+         if (rc == PSM2_OK) psm2_mq_wait(&r, nullptr);   // sent to itself: completes eagerly
          return rc;
      },
      PSM2_OK, C, Handler::Auto, "choice: as the original, undefined flag bits are ignored (forward compatible)"},
@@ -265,6 +266,17 @@ const Row kRows[] = {
          return static_cast<int>(psm2_mq_irecv(nullptr, kRowTag, ~0ull, 0, g_buf, 4, nullptr, &r));
      },
      PSM2_INIT_NOT_INIT, C, Handler::Auto, kBeforeInit},
+    {"psm2_mq_irecv", "flags_are_unused", Start::SelfPeer,
+     [](World& w) {
+         psm2_mq_req_t r = nullptr;
+         int rc = psm2_mq_irecv(w.mq, kRowTag, ~0ull, ~0u, g_buf, 4, nullptr, &r);
+         if (rc == PSM2_OK) {
+             psm2_mq_cancel(&r);
+             psm2_mq_wait(&r, nullptr);
+         }
+         return rc;
+     },
+     PSM2_OK, C, Handler::Auto, "psm2_mq.h: receive flags are unused; any value is accepted"},
     {"psm2_mq_irecv2", "null_tag", Start::Mq,
      [](World& w) {
          psm2_mq_req_t r;
@@ -358,8 +370,7 @@ const Row kRows[] = {
      [](World& w) {
          psm2_mq_req_t r;
          psm2_mq_tag_t t = tag96(1);
-         return static_cast<int>(psm2_mq_fp_msg(w.ep, w.mq, w.self, &t, nullptr, 0, g_buf, 4, nullptr,
-                                                static_cast<psm2_mq_fp_op>(9), &r));
+         return badinput_fp_msg(w.ep, w.mq, w.self, &t, 9, g_buf, 4, &r);
      },
      PSM2_PARAM_ERR, C, Handler::Auto, "fp_type is ISEND_FP or IRECV_FP"},
     {"psm2_mq_fp_msg", "irecv_null_selector", Start::SelfPeer,

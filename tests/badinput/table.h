@@ -89,10 +89,13 @@ struct World {
     psm2_mq_req_t pending_recv();
     // A message sent to itself and not yet received (for probe/imrecv rows).
     void unexpected_message(uint64_t tag);
-    // Runs body inside an AM request handler on w.self; returns its result.
-    int in_handler(int (*body)(psm2_am_token_t token));
+    // Runs body inside an AM request handler on w.self (the request sent
+    // with am_flags); returns its result.
+    int in_handler(int (*body)(psm2_am_token_t token), int am_flags = 0);
     // The token of a handler that has already returned.
     psm2_am_token_t stale_token();
+    // The World of the running row (for bodies run inside a handler).
+    static World& current();
 };
 
 // Tags the rows use; the alive check uses its own so it never meets them.

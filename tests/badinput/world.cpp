@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "tests/badinput/c_calls.h"
+
 namespace badinput {
 namespace {
 
@@ -35,7 +37,7 @@ psm2_error_t counting_handler(psm2_ep_t, psm2_error_t err, const char* msg, psm2
 
 [[noreturn]] void helper_failed(const char* what, int code) {
     std::fprintf(stderr, "badinput: row setup failed: %s (code %d: %s)\n", what, code,
-                 psm2_error_get_string(static_cast<psm2_error_t>(code)));
+                 badinput_error_string(code));
     std::fflush(stderr);
     _exit(3);
 }
@@ -75,7 +77,7 @@ int still_alive(World& w) {
 
 bool build(World& w, Start start, Observed* o) {
     auto fail = [&](const char* what, psm2_error_t err) {
-        std::snprintf(o->setup_error, sizeof o->setup_error, "%s: %s", what, psm2_error_get_string(err));
+        std::snprintf(o->setup_error, sizeof o->setup_error, "%s: %s", what, badinput_error_string(err));
         return false;
     };
     if (start == Start::Fresh) return true;
@@ -115,7 +117,12 @@ int body_handler(psm2_am_token_t token, psm2_amarg_t*, int, void*, uint32_t) {
     return 0;
 }
 
+// The World of the running row, for bodies run inside an AM handler.
+World* g_current = nullptr;
+
 }  // namespace
+
+World& World::current() { return *g_current; }
 
 int World::raised() const { return g_log.calls ? g_log.last_code : PSM2_OK; }
 
@@ -168,13 +175,13 @@ void World::unexpected_message(uint64_t tag) {
         helper_failed("message to itself never arrived", 0);
 }
 
-int World::in_handler(int (*body)(psm2_am_token_t)) {
+int World::in_handler(int (*body)(psm2_am_token_t), int am_flags) {
     psm2_am_handler_fn_t fn = body_handler;
     int idx = -1;
     must(psm2_am_register_handlers(ep, &fn, 1, &idx), "psm2_am_register_handlers");
     g_body = body;
     g_body_ran = false;
-    must(psm2_am_request_short(self, static_cast<psm2_handler_t>(idx), nullptr, 0, nullptr, 0, 0, nullptr,
+    must(psm2_am_request_short(self, static_cast<psm2_handler_t>(idx), nullptr, 0, nullptr, 0, am_flags, nullptr,
                                nullptr),
          "psm2_am_request_short");
     if (!poll_until(ep, [] { return g_body_ran; })) helper_failed("AM handler never ran", 0);
@@ -193,7 +200,9 @@ Observed run_row(const Row& row) {
     unsetenv("PSM2_MULTI_EP");
     unsetenv("PSM2_SIM");
     psm2_error_register_handler(nullptr, counting_handler);
-    World w;
+    static World w;   // static: bodies inside AM handlers reach it through World::current()
+    w = World{};
+    g_current = &w;
     if (!build(w, row.start, &o)) return o;
     o.setup_ok = 1;
 
