@@ -108,7 +108,18 @@ const Row kRows[] = {
          return static_cast<int>(psm2_am_register_handlers(w.ep, fns, 1, idx));
      },
      PSM2_EP_NO_RESOURCES, C, Handler::Auto, "as above, one at a time"},
+    {"psm2_am_register_handlers", "null_function_entry", Start::SelfPeer,
+     [](World& w) {
+         psm2_am_handler_fn_t fns[2] = {nullptr, noop_handler};
+         int idx[2] = {-1, -1};
+         if (psm2_am_register_handlers(w.ep, fns, 2, idx) != PSM2_OK || idx[0] < 0 || idx[0] == idx[1]) return -1;
+         int rc = request(w.self, static_cast<psm2_handler_t>(idx[0]), 0, 0);
+         for (int i = 0; i < 100; ++i) psm2_poll(w.ep);
+         return rc;
+     },
+     PSM2_OK, C, Handler::Auto, "choice: the slot is kept (indices stay one per entry); a message to it is ignored"},
     {"psm2_am_register_handlers_2", "null_ep", Start::Mq,
+
      [](World&) {
          psm2_am_handler_2_fn_t fn = noop_handler2;
          int idx;

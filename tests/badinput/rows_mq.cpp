@@ -35,6 +35,22 @@ psm2_mq_t closed_mq(World& w) {
 // An endpoint handle where an MQ handle is expected.
 psm2_mq_t ep_as_mq(World& w) { return reinterpret_cast<psm2_mq_t>(w.ep); }
 
+// Sends len bytes to itself and checks they arrive whole (bounded wait).
+int round_trip(World& w, uint32_t len) {
+    static unsigned char out[1 << 20], in[1 << 20];
+    for (uint32_t i = 0; i < len; ++i) out[i] = static_cast<unsigned char>(i * 7 + 1);
+    std::memset(in, 0, len);
+    psm2_mq_req_t rr = nullptr, sr = nullptr;
+    if (psm2_mq_irecv(w.mq, kRowTag, ~0ull, 0, in, len, nullptr, &rr) != PSM2_OK) return kBroken;
+    if (psm2_mq_isend(w.mq, w.self, 0, kRowTag, out, len, nullptr, &sr) != PSM2_OK) return kBroken;
+    for (int i = 0; i < 2'000'000 && (sr || rr); ++i) {
+        if (sr) psm2_mq_test(&sr, nullptr);
+        if (rr) psm2_mq_test(&rr, nullptr);
+        psm2_poll(w.ep);
+    }
+    return holds(!sr && !rr && std::memcmp(in, out, len) == 0);
+}
+
 int copy_fails(psm2_mq_req_user*, void*, int) { return -5; }
 int copy_one(psm2_mq_req_user*, void*, int) { return 1; }
 
@@ -149,7 +165,22 @@ const Row kRows[] = {
     {"psm2_mq_setopt", "null_value", Start::Mq,
      [](World& w) { return static_cast<int>(psm2_mq_setopt(w.mq, PSM2_MQ_OPT_RNDV_IB_SZ, nullptr)); },
      PSM2_PARAM_ERR, C, Handler::Auto, "choice: the original reads through it"},
+    {"psm2_mq_setopt", "rendezvous_threshold_zero", Start::SelfPeer,
+     [](World& w) {
+         uint32_t zero = 0;
+         int rc = psm2_mq_setopt(w.mq, PSM2_MQ_OPT_RNDV_SHM_SZ, &zero);
+         return rc == PSM2_OK ? round_trip(w, 64 << 10) : -1;
+     },
+     kHolds, H, Handler::Silent, "an extreme threshold is accepted (or clamped by the device); messages still flow"},
+    {"psm2_mq_setopt", "rendezvous_threshold_max", Start::SelfPeer,
+     [](World& w) {
+         uint32_t max = ~0u;
+         int rc = psm2_mq_setopt(w.mq, PSM2_MQ_OPT_RNDV_SHM_SZ, &max) | psm2_mq_setopt(w.mq, PSM2_MQ_OPT_RNDV_IB_SZ, &max);
+         return rc == PSM2_OK ? round_trip(w, 1 << 20) : -1;
+     },
+     kHolds, H, Handler::Silent, "as rendezvous_threshold_zero: 1 MiB still arrives whole"},
     {"psm2_mq_setopt", "null_mq", Start::Mq,
+
      [](World&) {
          uint32_t v = 1;
          return static_cast<int>(psm2_mq_setopt(nullptr, PSM2_MQ_OPT_RNDV_IB_SZ, &v));
