@@ -54,6 +54,7 @@ public:
     }
 
     void add_rail(std::unique_ptr<RailSink> sink, std::unique_ptr<IpsDevice> dev) {
+        units_.push_back(dev->context().info().unit);
         sinks_.push_back(std::move(sink));
         rails_.push_back(std::move(dev));
     }
@@ -62,9 +63,9 @@ public:
 
     std::vector<RailCounters> counters() const {
         std::vector<RailCounters> v;
-        for (const auto& r : rails_) {
-            auto& d = const_cast<IpsDevice&>(*r);
-            v.push_back({d.context().info().unit, d.local_epid(), d.stats().packets_sent, d.stats().rndv_bytes_sent});
+        for (size_t k = 0; k < rails_.size(); ++k) {
+            const IpsDevice& d = *rails_[k];
+            v.push_back({units_[k], d.local_epid(), d.stats().packets_sent, d.stats().rndv_bytes_sent});
         }
         return v;
     }
@@ -141,6 +142,7 @@ public:
     psm2_error_t pull(Conn& c, const RndvToken& token, void* dst, uint32_t len, uint64_t cookie) override {
         auto& rc = static_cast<RailsConn&>(c);
         if (!rc.rail[0]) return PSM2_EPID_UNREACHABLE;
+        if (uint32_t(token.w[3]) != kTokenMagic || token.w[2] != rc.rail[0]->index) return PSM2_PARAM_ERR;
         uint32_t n = std::min(len, token_len(token));
         uint32_t offered = token_rail_mask(token);
         std::vector<size_t> use;
@@ -325,6 +327,7 @@ private:
     }
 
     Sink* outer_;
+    std::vector<uint32_t> units_;                     // unit of each rail
     std::vector<std::unique_ptr<RailSink>> sinks_;
     std::vector<std::unique_ptr<RailsConn>> conns_;   // kept until close: the engine and the rails point here
     std::vector<std::unique_ptr<IpsDevice>> rails_;   // destroyed first (declared last)
