@@ -42,6 +42,11 @@ psm2_error_t Engine::send_blocking(psm2_epaddr* dest, uint32_t flags, const Tag9
 psm2_error_t Engine::isend(psm2_epaddr* dest, uint32_t flags, const Tag96& tag, const void* buf, uint32_t len,
                            void* ctx, psm2_mq_req** out, bool internal) {
     PeerState* ps = dest->mq_state;
+    // Out of credits for an eager-sized message: credits may be waiting to
+    // be read (a sender whose sends all complete at once never polls), so
+    // poll once before falling back to rendezvous.
+    if (!(flags & PSM2_MQ_FLAG_SENDSYNC) && len < ps->rndv_threshold && !ps->tx_credits.available(len)) [[unlikely]]
+        progress();
     if (trace_ && !internal)
         log::trace(log::kMessages, "mq: isend to %#lx tag %08x.%08x.%08x len %u flags %#x",
                    static_cast<unsigned long>(dest->epid), tag.w[0], tag.w[1], tag.w[2], len, flags);

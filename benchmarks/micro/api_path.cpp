@@ -33,7 +33,11 @@ public:
     psm2_error_t pull(psm::hal::Conn&, const psm::hal::RndvToken&, void*, uint32_t, uint64_t) override {
         return PSM2_INTERNAL_ERR;
     }
-    psm2_error_t send_am(psm::hal::Conn&, const psm::hal::AmPacket&) override { return PSM2_INTERNAL_ERR; }
+    // The engine's own control messages (eager credit returns) loop back too.
+    psm2_error_t send_am(psm::hal::Conn& c, const psm::hal::AmPacket& pkt) override {
+        sink->on_am(c, pkt);
+        return PSM2_OK;
+    }
     int progress() override { return 0; }
     psm::hal::Limits limits() const override { return psm::hal::Limits{1u << 30, 8, 0, 0}; }
     void set_rndv_threshold(uint32_t) override {}
