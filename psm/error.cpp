@@ -39,8 +39,11 @@ psm2_ep_errhandler_t handler_for(psm2_ep_t ep) {
 }  // namespace
 
 Library& library() {
-    static Library lib;
-    return lib;
+    // Never destroyed: clients such as libfabric call psm2_finalize from
+    // their own destructors at exit, after this library's statics would
+    // have been torn down.
+    static Library* lib = new Library;
+    return *lib;
 }
 
 bool library_initialized() { return library().init_refcount > 0; }
