@@ -26,11 +26,10 @@ struct CreditEnv {
 
 // Sender a gets the credit environment, receiver b the defaults unless
 // receiver_too; both with a large rendezvous threshold so that every size
-// used here is eager by size. The link outlives the nodes (their teardown
-// removes its peers).
+// used here is eager by size.
 struct Flow {
-    std::unique_ptr<Link> ab;
     std::unique_ptr<Node> a, b;
+    std::unique_ptr<Link> ab;   // goes first: its addresses leave the engines
     Flow(const char* msgs, const char* bytes = nullptr, bool receiver_too = false) {
         {
             CreditEnv env(msgs, bytes);
@@ -245,11 +244,10 @@ TEST(FlowControl, DefaultsBoundTenThousandUnexpectedMessages) {
 }
 
 TEST(FlowControl, UserAmCannotUseTheCreditHandlerIndex) {
-    std::unique_ptr<Link> self;
     Node a;
-    self = std::make_unique<Link>(a, a, 0x100, 0x100);
+    Link self(a, a, 0x100, 0x100);
     psm2_amarg_t args[2] = {};
-    EXPECT_EQ(psm2_am_request_short(&self->a_to_b, psm::mq::kCreditAmHandler, args, 2, nullptr, 0,
+    EXPECT_EQ(psm2_am_request_short(&self.a_to_b, psm::mq::kCreditAmHandler, args, 2, nullptr, 0,
                                     PSM2_AM_FLAG_NOREPLY, nullptr, nullptr),
               PSM2_PARAM_ERR);
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "fake_device.h"
@@ -46,6 +47,7 @@ struct Node {
         mq = psm::mq::as_mq(engine);
     }
     ~Node() {
+        *alive = false;
         for (psm2_epaddr* p : peers) psm::mq::peer_removed(engine, p);
         psm::mq::destroy_engine(engine);
         std::erase(psm::library().endpoints, &ep);
@@ -55,6 +57,8 @@ struct Node {
 
     int progress() { return psm::mq::progress(engine); }
     std::vector<psm2_epaddr*> peers;
+    // Outlives the node: tells a Link whether its nodes are still there.
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 };
 
 // A connection between two nodes (or a node and itself): each side's
@@ -64,7 +68,8 @@ struct Link {
     psm2_epaddr b_to_a;   // on node b: the address of a
     FakeConn conn_ab, conn_ba;
 
-    Link(Node& a, Node& b, psm2_epid_t epid_a = 0x100, psm2_epid_t epid_b = 0x200) {
+    Link(Node& a, Node& b, psm2_epid_t epid_a = 0x100, psm2_epid_t epid_b = 0x200)
+        : a_(&a), b_(&b), a_alive_(a.alive), b_alive_(b.alive) {
         conn_ab.remote = &b.dev;
         conn_ab.remote_conn = &conn_ba;
         conn_ab.peer_cookie = &a_to_b;
@@ -86,8 +91,24 @@ struct Link {
         a.peers.push_back(&a_to_b);
         b.peers.push_back(&b_to_a);
     }
+    // A link may go before its nodes (declared after them): its addresses
+    // leave the engines first. Nodes already gone removed them themselves.
+    ~Link() {
+        for (auto [node, alive, addr] : {std::tuple{a_, a_alive_.get(), &a_to_b}, std::tuple{b_, b_alive_.get(), &b_to_a}}) {
+            if (!*alive) continue;
+            auto it = std::find(node->peers.begin(), node->peers.end(), addr);
+            if (it == node->peers.end()) continue;
+            node->peers.erase(it);
+            psm::mq::peer_removed(node->engine, addr);
+        }
+    }
     Link(const Link&) = delete;
     Link& operator=(const Link&) = delete;
+
+private:
+    Node* a_;
+    Node* b_;
+    std::shared_ptr<bool> a_alive_, b_alive_;
 };
 
 // Progress every node until nothing moved for a few rounds (a refused send
