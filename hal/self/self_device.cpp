@@ -1,7 +1,6 @@
 #include "hal/self/self_device.h"
 
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -28,12 +27,20 @@ struct SelfConn final : Conn {
     SelfDevice* target = nullptr;   // device of the remote endpoint (may be this one)
 };
 
+// Eager payloads up to this size travel inside the event: no allocation per
+// small message.
+constexpr uint32_t kInlinePayload = 64;
+
 // One queued event toward a device.
 struct Event {
     enum class Kind : uint8_t { Eager, Rts, PullDone, SendDone, Am, AmDone } kind;
     psm2_epid_t from = 0;
     Tag96 tag{};
-    std::vector<std::byte> data;         // eager payload / AM payload
+    std::vector<std::byte> data;         // eager payload past kInlinePayload / AM payload
+    alignas(8) std::byte inline_data[kInlinePayload];
+    uint32_t inline_len = 0;
+    // User-provided so that emplace_back() does not zero inline_data first.
+    Event() {}
     std::vector<psm2_amarg_t> args;
     const void* src = nullptr;           // rendezvous: sender's buffer
     uint32_t len = 0;
@@ -83,12 +90,16 @@ public:
     psm2_error_t send_eager(Conn& c, const Tag96& tag, const void* buf, uint32_t len) override {
         SelfDevice* t = target_of(c);
         if (!t) return PSM2_EPID_UNREACHABLE;
-        Event e{Event::Kind::Eager};
+        Event& e = t->push(Event::Kind::Eager);
         e.from = epid_;
         e.tag = tag;
-        e.data.resize(len);
-        if (len) std::memcpy(e.data.data(), buf, len);
-        t->queue_.push_back(std::move(e));
+        if (len <= kInlinePayload) {
+            e.inline_len = len;
+            if (len) std::memcpy(e.inline_data, buf, len);
+        } else {
+            e.data.resize(len);
+            std::memcpy(e.data.data(), buf, len);
+        }
         return PSM2_OK;
     }
 
@@ -96,14 +107,13 @@ public:
                           uint64_t send_cookie) override {
         SelfDevice* t = target_of(c);
         if (!t) return PSM2_EPID_UNREACHABLE;
-        Event e{Event::Kind::Rts};
+        Event& e = t->push(Event::Kind::Rts);
         e.from = epid_;
         e.tag = tag;
         e.src = buf;
         e.len = len;
         e.cookie = send_cookie;
         e.origin = this;
-        t->queue_.push_back(std::move(e));
         return PSM2_OK;
     }
 
@@ -116,14 +126,12 @@ public:
         uint32_t n = len < token.w[1] ? len : static_cast<uint32_t>(token.w[1]);
         bool origin_alive = alive(origin);
         if (n && origin_alive) std::memcpy(dst, src, n);
-        Event done{Event::Kind::PullDone};
+        Event& done = push(Event::Kind::PullDone);
         done.cookie = recv_cookie;
         done.err = origin_alive ? PSM2_OK : PSM2_EPID_UNREACHABLE;
-        queue_.push_back(std::move(done));
         if (origin_alive) {
-            Event sent{Event::Kind::SendDone};
+            Event& sent = origin->push(Event::Kind::SendDone);
             sent.cookie = token.w[2];
-            origin->queue_.push_back(std::move(sent));
         }
         return PSM2_OK;
     }
@@ -131,28 +139,29 @@ public:
     psm2_error_t send_am(Conn& c, const AmPacket& pkt) override {
         SelfDevice* t = target_of(c);
         if (!t) return PSM2_EPID_UNREACHABLE;
-        Event e{Event::Kind::Am};
+        Event& e = t->push(Event::Kind::Am);
         e.from = epid_;
         e.am = pkt;
         e.args.assign(pkt.args, pkt.args + pkt.nargs);
         e.data.resize(pkt.len);
         if (pkt.len) std::memcpy(e.data.data(), pkt.payload, pkt.len);
         e.origin = this;
-        t->queue_.push_back(std::move(e));
         return PSM2_OK;
     }
 
     int progress() override {
+        if (queue_.empty()) return 0;
         // Deliver only what is queued now: handlers may queue more (replies),
-        // which the next call picks up, so one call always terminates.
-        size_t n = queue_.size();
+        // which land in queue_ and wait for the next call, so one call always
+        // terminates. The two vectors trade places and keep their capacity:
+        // no allocation per event once warm.
+        draining_.swap(queue_);
         int handled = 0;
-        for (size_t i = 0; i < n && !queue_.empty(); ++i) {
-            Event e = std::move(queue_.front());
-            queue_.pop_front();
+        for (Event& e : draining_) {
             deliver(e);
             ++handled;
         }
+        draining_.clear();
         return handled;
     }
 
@@ -167,6 +176,12 @@ public:
     void set_rndv_threshold(uint32_t bytes) override { rndv_threshold_ = bytes; }
 
 private:
+    Event& push(Event::Kind kind) {
+        Event& e = queue_.emplace_back();
+        e.kind = kind;
+        return e;
+    }
+
     static bool alive(SelfDevice* d) {
         std::lock_guard lk(registry().mu);
         for (auto& [id, dev] : registry().by_epid)
@@ -203,7 +218,8 @@ private:
         switch (e.kind) {
         case Event::Kind::Eager: {
             Conn& from = inbound(e.from);
-            sink_->on_eager(from, e.tag, e.data.data(), static_cast<uint32_t>(e.data.size()));
+            if (e.data.empty()) sink_->on_eager(from, e.tag, e.inline_data, e.inline_len);
+            else sink_->on_eager(from, e.tag, e.data.data(), static_cast<uint32_t>(e.data.size()));
             break;
         }
         case Event::Kind::Rts: {
@@ -223,9 +239,8 @@ private:
             sink_->on_am(from, pkt);
             // The handler has run: tell the requester (completion callbacks).
             if (pkt.completion && !pkt.is_reply && alive(e.origin)) {
-                Event done{Event::Kind::AmDone};
+                Event& done = e.origin->push(Event::Kind::AmDone);
                 done.cookie = pkt.completion;
-                e.origin->queue_.push_back(std::move(done));
             }
             break;
         }
@@ -241,23 +256,31 @@ private:
     // The connection an inbound message arrives on; created on first contact
     // so that a peer that never called connect toward us is still known.
     Conn& inbound(psm2_epid_t from) {
+        // Connections are never dropped from conns_, so the last one found
+        // stays valid: a stream from one sender costs one compare.
+        if (last_inbound_ && last_inbound_->epid == from) return *last_inbound_;
+        if (auto it = conns_.find(from); it != conns_.end()) {
+            last_inbound_ = it->second.get();
+            return *last_inbound_;
+        }
         SelfDevice* t = nullptr;
         {
             std::lock_guard lk(registry().mu);
             auto it = registry().by_epid.find(from);
             if (it != registry().by_epid.end()) t = it->second;
         }
-        auto it = conns_.find(from);
-        if (it != conns_.end()) return *it->second;
-        return *conn_for(from, t);
+        last_inbound_ = conn_for(from, t);
+        return *last_inbound_;
     }
 
     Sink* sink_;
     psm2_epid_t epid_;
     uint32_t rndv_threshold_ = 16000;
-    std::deque<Event> queue_;
+    std::vector<Event> queue_;      // events toward this device, in order
+    std::vector<Event> draining_;   // the batch progress() is delivering
     std::unordered_map<psm2_epid_t, std::unique_ptr<SelfConn>> conns_;
     std::vector<Conn*> lost_;
+    SelfConn* last_inbound_ = nullptr;
 };
 
 }  // namespace
