@@ -21,6 +21,11 @@ std::vector<Engine*>& live_engines() {
     return *v;
 }
 
+// The engine from_mq found last (nullptr once it is destroyed): the common
+// single-endpoint process validates its handle with one compare. Read and
+// written under the API lock, like live_engines().
+Engine* g_last_mq = nullptr;
+
 uint32_t env_threshold(const char* name) {
     int64_t v = env::get_int(name);
     return v < 0 ? 0u : v > int64_t(UINT32_MAX) ? UINT32_MAX : static_cast<uint32_t>(v);
@@ -71,6 +76,7 @@ Engine::~Engine() {
         if (r->state != ReqState::Free && r->sysbuf) sysbufs_.release(r->sysbuf, r->sysbuf_cap);
     });
     magic_ = 0;
+    if (g_last_mq == this) g_last_mq = nullptr;
     std::erase(live_engines(), this);
 }
 
@@ -170,23 +176,6 @@ psm2_mq_stats Engine::stats() const {
     return s;
 }
 
-Engine* Engine::owner_of_live(psm2_mq_req_t r) {
-    Engine* e = RequestPool::owner_of(r);
-    if (!e || r->magic != kReqMagic || r->state == ReqState::Free) return nullptr;
-    return e;
-}
-
-void Engine::complete(psm2_mq_req* r, psm2_error_t err) {
-    if (err != PSM2_OK) r->user.error_code = err;
-    r->state = ReqState::Complete;
-    if (!r->internal) completed_.push_back(r, kMainSlot);
-}
-
-void Engine::retire(psm2_mq_req* r) {
-    if (r->state == ReqState::Complete && !r->internal) completed_.unlink(r, kMainSlot);
-    release(r);
-}
-
 psm2_mq_req* Engine::dequeue_completion() {
     psm2_mq_req* r = completed_.pop_front(kMainSlot);
     if (r) r->state = ReqState::Dequeued;
@@ -221,8 +210,9 @@ psm2_mq_t as_mq(Engine* e) { return reinterpret_cast<psm2_mq_t>(e); }
 Engine* from_mq(psm2_mq_t mq) {
     auto* e = reinterpret_cast<Engine*>(mq);
     if (!e) return nullptr;
+    if (e == g_last_mq) return e;
     for (Engine* live : live_engines())
-        if (live == e) return e;
+        if (live == e) return g_last_mq = e;
     return nullptr;
 }
 

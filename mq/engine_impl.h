@@ -80,12 +80,21 @@ public:
     // ---- requests ----
     // The engine owning a user-supplied request handle if it is a live
     // request, nullptr for foreign, freed or garbage pointers.
-    static Engine* owner_of_live(psm2_mq_req_t r);
+    static Engine* owner_of_live(psm2_mq_req_t r) {
+        Engine* e = RequestPool::owner_of(r);   // before any read through r
+        if (!e || r->magic != kReqMagic || r->state == ReqState::Free) [[unlikely]]
+            return nullptr;
+        return e;
+    }
     static bool is_done(const psm2_mq_req* r) {
         return r->state == ReqState::Complete || r->state == ReqState::Dequeued;
     }
     // Hands a finished request back to the pool (off the completion queue).
-    void retire(psm2_mq_req* r);
+    // Inline: every wait and test ends here.
+    void retire(psm2_mq_req* r) {
+        if (r->state == ReqState::Complete && !r->internal) completed_.unlink(r, kMainSlot);
+        release(r);
+    }
     psm2_mq_req* completion_head() const { return completed_.head; }
     psm2_mq_req* dequeue_completion();
 
@@ -164,7 +173,11 @@ private:
         pool_.release(r);
     }
     void warn_request_limit(ReqKind kind, bool refused);
-    void complete(psm2_mq_req* r, psm2_error_t err);
+    void complete(psm2_mq_req* r, psm2_error_t err) {
+        if (err != PSM2_OK) r->user.error_code = err;
+        r->state = ReqState::Complete;
+        if (!r->internal) completed_.push_back(r, kMainSlot);
+    }
     void deliver_eager(psm2_mq_req* r, psm2_epaddr* src, const Tag96& tag, const void* payload, uint32_t len);
     void deliver_unexpected(psm2_mq_req* m, void* buf, uint32_t len, void* ctx);
     void start_pull(psm2_mq_req* r);

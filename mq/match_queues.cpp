@@ -48,6 +48,8 @@ void PostedQueue::remove(psm2_mq_req* r) {
 psm2_mq_req* PostedQueue::take_match(psm2_epaddr_t src, const Tag96& tag) {
     if (size_ == 0) return nullptr;
     psm2_mq_req* best = nullptr;
+    ReqList* best_chain = nullptr;   // bucket holding best (nullptr: wildcard list)
+    int best_class = -1;
     // Per class: the oldest receive for exactly this source, and the oldest
     // any-source receive; each sits first among its kind in its own bucket
     // (chains are in post order), whatever else shares the bucket.
@@ -56,23 +58,33 @@ psm2_mq_req* PostedQueue::take_match(psm2_epaddr_t src, const Tag96& tag) {
             if (r->user.peer == want && tag_matches(tag, req_tag(r), mask)) return r;
         return static_cast<psm2_mq_req*>(nullptr);
     };
-    auto consider = [&](psm2_mq_req* r) {
-        if (r && (!best || r->seq < best->seq)) best = r;
+    auto consider = [&](ReqList& chain, int c, psm2_epaddr_t want) {
+        psm2_mq_req* r = oldest_in(chain, classes_[c].slot(), classes_[c].mask(), want);
+        if (r && (!best || r->seq < best->seq)) {
+            best = r;
+            best_chain = &chain;
+            best_class = c;
+        }
     };
     for (int c = 0; c < nclasses_; ++c) {
         TagIndex& idx = classes_[c];
         if (idx.count() == 0) continue;
-        if (src) consider(oldest_in(idx.bucket(tag, src), idx.slot(), idx.mask(), src));
-        consider(oldest_in(idx.bucket(tag, nullptr), idx.slot(), idx.mask(), nullptr));
+        if (src) consider(idx.bucket(tag, src), c, src);
+        consider(idx.bucket(tag, nullptr), c, nullptr);
     }
     for (psm2_mq_req* r = wildcard_.head; r; r = ReqList::next(r, kMainSlot)) {
         if (best && r->seq > best->seq) break;
         if (tag_matches(tag, req_tag(r), req_tagsel(r)) && source_matches(r, src)) {
             best = r;
+            best_chain = nullptr;
             break;
         }
     }
-    if (best) remove(best);
+    if (!best) return nullptr;
+    // Unlinked from the bucket the search found it in: no second hash.
+    if (best_chain) classes_[best_class].remove_from(*best_chain, best);
+    else wildcard_.unlink(best, kMainSlot);
+    --size_;
     return best;
 }
 

@@ -7,17 +7,11 @@ namespace psm::mq {
 
 namespace {
 
-struct Range {
-    uintptr_t begin;
-    uintptr_t end;
-    Engine* owner;
-};
-
 // Sorted by begin; looked up on every test/wait. Guarded by the API lock
 // like the rest of the engine (engines are created and destroyed inside
 // psm2_ep_open / psm2_ep_close), so no lock of its own on this path.
 struct Registry {
-    std::vector<Range> ranges;
+    std::vector<RequestPool::Range> ranges;
 };
 
 Registry& registry() {
@@ -33,6 +27,7 @@ constexpr size_t kMaxChunk = 16384;
 RequestPool::~RequestPool() {
     Registry& reg = registry();
     std::erase_if(reg.ranges, [this](const Range& r) { return r.owner == owner_; });
+    if (hot_.owner == owner_) hot_ = Range{0, 0, nullptr};
 }
 
 bool RequestPool::add_chunk() {
@@ -54,7 +49,7 @@ bool RequestPool::add_chunk() {
     return true;
 }
 
-Engine* RequestPool::owner_of(const void* p) {
+Engine* RequestPool::owner_of_slow(const void* p) {
     const uintptr_t a = reinterpret_cast<uintptr_t>(p);
     Registry& reg = registry();
     auto it = std::upper_bound(reg.ranges.begin(), reg.ranges.end(), a,
@@ -62,6 +57,7 @@ Engine* RequestPool::owner_of(const void* p) {
     if (it == reg.ranges.begin()) return nullptr;
     --it;
     if (a >= it->end || (a - it->begin) % sizeof(psm2_mq_req) != 0) return nullptr;
+    hot_ = *it;
     return it->owner;
 }
 

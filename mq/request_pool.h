@@ -57,11 +57,31 @@ public:
     }
 
     // Which pool a pointer belongs to: the engine owning it, or nullptr when
-    // p is not the address of a request slot of any live pool.
-    static Engine* owner_of(const void* p);
+    // p is not the address of a request slot of any live pool. Arithmetic
+    // only, p is never read. The chunk of the last hit is tried first (one
+    // range compare: requests of a busy engine come from a chunk or two),
+    // then the sorted registry.
+    static Engine* owner_of(const void* p) {
+        const uintptr_t off = reinterpret_cast<uintptr_t>(p) - hot_.begin;
+        if (off < hot_.end - hot_.begin && off % sizeof(psm2_mq_req) == 0) [[likely]]
+            return hot_.owner;
+        return owner_of_slow(p);
+    }
+
+    // One chunk's address range (registry entry).
+    struct Range {
+        uintptr_t begin;
+        uintptr_t end;
+        Engine* owner;
+    };
 
 private:
     bool add_chunk();
+    static Engine* owner_of_slow(const void* p);
+
+    // Last chunk owner_of found; like the registry, read and written under
+    // the API lock only. Cleared when its pool goes away.
+    static inline Range hot_{0, 0, nullptr};
 
     struct Chunk {
         std::unique_ptr<psm2_mq_req[]> slots;

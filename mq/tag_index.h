@@ -49,6 +49,12 @@ public:
         --count_;
     }
 
+    // remove() for a caller that already holds r's bucket (no second hash).
+    void remove_from(ReqList& chain, psm2_mq_req* r) {
+        chain.unlink(r, slot_);
+        --count_;
+    }
+
 private:
     static constexpr size_t kInitialBuckets = 64;
 

@@ -33,13 +33,18 @@ int yield_after() {
 // The live engine behind mq, or nullptr after the error went through the
 // handler (*err says which).
 Engine* engine_of(psm2_mq_t mq, const char* fn, psm2_error_t* err) {
+    // A live engine implies an initialised library (engines belong to
+    // endpoints, and psm2_finalize closes them all): the common case needs
+    // only the handle lookup. Every failure is sorted out below in the
+    // original order, "not initialised" first.
+    if (Engine* e = psm::mq::from_mq(mq)) [[likely]]
+        return e;
     if (psm2_error_t e = psm::check_initialized(fn); e != PSM2_OK) {
         *err = e;
         return nullptr;
     }
-    Engine* e = psm::mq::from_mq(mq);
-    if (!e) *err = psm::raise_stale_handle(mq, fn, "MQ");
-    return e;
+    *err = psm::raise_stale_handle(mq, fn, "MQ");
+    return nullptr;
 }
 
 // A live request handle, or nullptr after raising PSM2_PARAM_ERR.
@@ -64,10 +69,15 @@ psm2_error_t check_send_args(Engine* e, psm2_epaddr_t dest, const void* buf, uin
     return PSM2_OK;
 }
 
+// Progress rounds one locked section may run back to back while they keep
+// finding work; past that the lock is dropped anyway so that other threads
+// get their turn.
+constexpr int kRoundsPerLock = 16;
+
 // Polls until the request *request is done, hands it to on_done under the
 // lock, retires it and clears the handle. The lock is dropped between polls
-// so that other threads of the process can post the receive or send we wait
-// for.
+// that find nothing (and every kRoundsPerLock busy ones) so that other
+// threads of the process can post the receive or send we wait for.
 template <class OnDone>
 psm2_error_t wait_done(psm2_mq_req_t* request, const char* fn, OnDone on_done) {
     uint32_t generation = 0;
@@ -91,16 +101,28 @@ psm2_error_t wait_done(psm2_mq_req_t* request, const char* fn, OnDone on_done) {
                 if (!e || r->generation != generation)
                     return psm::raise(nullptr, PSM2_PARAM_ERR, "%s: request was released while waiting", fn);
             }
-            if (Engine::is_done(r)) {
-                on_done(r);
-                e->retire(r);
-                *request = PSM2_MQ_REQINVALID;
-                return PSM2_OK;
-            }
-            if (e->progress() > 0) {
+            bool still_busy = false;
+            for (int busy = 0;; ++busy) {
+                if (Engine::is_done(r)) {
+                    on_done(r);
+                    e->retire(r);
+                    *request = PSM2_MQ_REQINVALID;
+                    return PSM2_OK;
+                }
+                if (busy == kRoundsPerLock) {
+                    still_busy = true;
+                    break;
+                }
+                if (e->progress() == 0) break;
                 spins = 0;
-                continue;
+                // Still under the lock, r is still a slot of e's pool (pools
+                // live as long as their engine, and no callback may close
+                // the endpoint), but a handler run by progress may have
+                // completed and released it: the generation tells.
+                if (r->generation != generation || r->state == psm::mq::ReqState::Free)
+                    return psm::raise(nullptr, PSM2_PARAM_ERR, "%s: request was released while waiting", fn);
             }
+            if (still_busy) continue;   // lock dropped for a moment, core kept
         }
         // Unlocked here: other threads of the process can post the receive
         // or send we wait for, or complete their own requests.
