@@ -150,7 +150,13 @@ public:
     }
 
     int progress() override {
+        // The idle case stays a few instructions: the delivery loop (with
+        // its frame) lives in its own function.
         if (queue_.empty()) return 0;
+        return deliver_queued();
+    }
+
+    [[gnu::noinline]] int deliver_queued() {
         // Deliver only what is queued now: handlers may queue more (replies),
         // which land in queue_ and wait for the next call, so one call always
         // terminates. The two vectors trade places and keep their capacity:

@@ -230,6 +230,8 @@ int ShmDevice::deliver_completions() {
 // ---- receiving -------------------------------------------------------------
 
 int ShmDevice::drain(ShmConn& c, int budget) {
+    // Nothing waiting (the common poll): leave before the dispatch loop.
+    if (!c.rx.valid() || !c.rx.peek()) return 0;
     int n = 0;
     while (n < budget && c.rx.valid()) {
         const MsgHeader* h = c.rx.peek();
