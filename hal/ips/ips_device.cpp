@@ -67,7 +67,7 @@ Settings settings_from_env(const hfi::ContextInfo& info) {
     s.rndv_window = std::clamp<uint32_t>(round_down(uint32_t(std::clamp<int64_t>(win, 0, INT32_MAX)), s.mtu),
                                          s.mtu, max_win);
     int64_t ct = env::get_int("PSM2_CONNECT_TIMEOUT");
-    if (ct > 0) s.connect_timeout_ns = ct * 1000 * int64_t(kMs);
+    if (ct > 0) s.connect_timeout_ns = std::min<int64_t>(ct, INT32_MAX) * 1000 * int64_t(kMs);   // no overflow
     // A peer on another host that died (or hangs) can only be told by its
     // silence; negative values are unparsable input and keep the default.
     int64_t pt = env::get_int("PSM2_PEER_TIMEOUT");

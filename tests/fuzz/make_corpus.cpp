@@ -382,6 +382,8 @@ void regressions() {
     write("env", "regress_errchk_ms_wrap.txt",
           std::string("PSM2_ERRCHK_TIMEOUT=18446744073709:18446744073709551:2\n"));
     write("env", "regress_errchk_negative.txt", std::string("PSM2_ERRCHK_TIMEOUT=-5:-1:2\n"));
+    // PSM2_CONNECT_TIMEOUT in seconds times 10^9 overflowed int64 (found by fuzz_env).
+    write("env", "regress_connect_timeout_overflow.txt", std::string("PSM2_CONNECT_TIMEOUT=666666666666666000\n"));
 }
 
 }  // namespace
