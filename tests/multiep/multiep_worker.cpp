@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "mp_check.h"
 #include "psm2.h"
 #include "psm2_mq.h"
 
@@ -30,7 +31,10 @@ constexpr uint32_t kEagerBytes = 1000;
 constexpr uint32_t kRndvBytes = 300000;   // above the shm and the hfi thresholds
 constexpr uint32_t kKindEager = 1, kKindRndv = 2, kKindBarrier = 3;
 
-int g_rank = 0, g_size = 0, g_failures = 0;
+int g_size = 0;
+using mp::fail;
+using mp::g_failures;
+using mp::g_rank;
 
 struct LocalEp {
     psm2_ep_t ep = nullptr;
@@ -41,24 +45,6 @@ struct LocalEp {
 };
 LocalEp g_eps[kEps];
 
-void fail(const char* fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    std::fprintf(stderr, "rank %d: FAIL: ", g_rank);
-    std::vfprintf(stderr, fmt, ap);
-    std::fprintf(stderr, "\n");
-    va_end(ap);
-    if (++g_failures > 20) std::exit(1);
-}
-
-#define CHECK_OK(call)                                                                               \
-    do {                                                                                             \
-        psm2_error_t e_ = (call);                                                                    \
-        if (e_ != PSM2_OK) {                                                                         \
-            std::fprintf(stderr, "rank %d: %s failed: %s\n", g_rank, #call, psm2_error_get_string(e_)); \
-            std::exit(1);                                                                            \
-        }                                                                                            \
-    } while (0)
 
 int global_id(int rank, int i) { return rank * kEps + i; }
 

@@ -27,48 +27,18 @@
 #include <vector>
 
 #include "mp_bootstrap.h"
+#include "mp_check.h"
 #include "psm2.h"
 #include "psm2_mq.h"
-
-// Under AddressSanitizer RSS says little about the library: freed memory
-// sits in ASan's quarantine and every allocation has shadow memory. The
-// memory checks are then reported but not asserted; everything else is.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kCheckRss = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kCheckRss = false;
-#else
-constexpr bool kCheckRss = true;
-#endif
-#else
-constexpr bool kCheckRss = true;
-#endif
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int g_rank = 0, g_failures = 0;
-
-void fail(const char* fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    std::fprintf(stderr, "rank %d: FAIL: ", g_rank);
-    std::vfprintf(stderr, fmt, ap);
-    std::fprintf(stderr, "\n");
-    va_end(ap);
-    if (++g_failures > 20) std::exit(1);
-}
-
-#define CHECK_OK(call)                                                                                  \
-    do {                                                                                                \
-        psm2_error_t e_ = (call);                                                                       \
-        if (e_ != PSM2_OK) {                                                                            \
-            std::fprintf(stderr, "rank %d: %s failed: %s\n", g_rank, #call, psm2_error_get_string(e_)); \
-            std::exit(1);                                                                               \
-        }                                                                                               \
-    } while (0)
+using mp::fail;
+using mp::g_failures;
+using mp::g_rank;
+using mp::kCheckRss;
 
 constexpr uint32_t kTags = 4;
 constexpr uint64_t kDoneTag = 99;
